@@ -1,0 +1,47 @@
+import { execSync } from 'node:child_process';
+import { freshDatabase } from './lib/db';
+import { PLATFORM_TOKEN, QUICK, ROOT } from './lib/env';
+import { type Figure, fmt, writeReport } from './lib/report';
+import { seedShop } from './lib/seed';
+import { startApi } from './lib/server';
+import { checkout } from './scenarios/checkout';
+import { flashSale } from './scenarios/flash-sale';
+import { listBaseline } from './scenarios/list-baseline';
+import { storefrontList } from './scenarios/storefront';
+
+/**
+ * `pnpm bench`: builds the API, starts it on a fresh PostgreSQL database, runs every scenario
+ * with autocannon next to its reference measured in the same run, and prints one table
+ * (also written to bench/results/latest.md). Not part of the test suite.
+ */
+execSync('npx -y pnpm@10 --filter @mujiang/api build', { cwd: ROOT, stdio: 'inherit' });
+const db = await freshDatabase('mujiang_bench');
+const api = await startApi(ROOT, db.url, PLATFORM_TOKEN);
+const figures: Figure[] = [];
+const notes: string[] = [];
+try {
+  const idleRss = api.peakRssMb();
+  const products = QUICK ? 10_000 : 100_000;
+  const shop = await seedShop(api.url, db.url, products, 1_000_000);
+  figures.push(...(await storefrontList(api, shop, products)));
+  figures.push(...(await listBaseline(api)));
+  figures.push(...(await checkout(api, shop, db.url)));
+  figures.push(...(await flashSale(api, shop, db.url)));
+  const peak = api.peakRssMb();
+  figures.push({
+    scenario: 'server memory',
+    figure: 'RSS idle / peak MB',
+    value: `${idleRss} / ${peak}`,
+    reference: '',
+    ratio: '',
+    target: '< 256',
+    pass: peak < 256,
+  });
+  notes.push(
+    `load generator (autocannon), API and PostgreSQL share the machine; API pool ${fmt(20)} connections`,
+  );
+} finally {
+  await api.stop();
+  await db.drop();
+}
+writeReport(figures, notes);

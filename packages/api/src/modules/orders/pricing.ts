@@ -1,0 +1,150 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Tx } from '../../db/client';
+import type { TenantCtx } from '../../lib/context';
+import { products, variants } from '../catalog/tables';
+import { noteVariantItem } from '../flash-sales/gate';
+import { activeSaleItems } from '../flash-sales/service';
+import { storefrontPrice } from '../storefront/service';
+import type { Store } from '../stores/service';
+
+/**
+ * THE pricing function (DESIGN.md: one pricing function that later modules extend, never fork).
+ * Carts, checkout and direct orders all price through it, so what a shopper sees is what an
+ * order charges. Precedence, highest first:
+ *   1. flash sale price, while the variant's sale is active (限时特卖);
+ *   2. the store's price (storefrontPrice: the store's own price for a pick, else list price).
+ * Member prices and coupons extend this list (members issue), never below the variant's floor.
+ */
+
+export interface LineRequest {
+  variant_id: string;
+  quantity: number;
+}
+
+export type Unsellable = 'unknown_variant' | 'not_published' | 'currency_mismatch';
+
+export interface PricedLine {
+  variant_id: string;
+  quantity: number;
+  sellable: boolean;
+  unsellable_reason: Unsellable | null;
+  product_id: string;
+  supplier_id: string;
+  category_id: string | null;
+  sku: string;
+  title: string;
+  options: Array<{ name: string; value: string }>;
+  currency: string;
+  list_price: number;
+  supply_price: number | null;
+  unit_price: number;
+  price_source: 'store' | 'flash_sale';
+  flash_sale_item_id: string | null;
+  /** The sale's per-customer limit, when the line is at the sale price. */
+  flash_sale_limit: number | null;
+  subtotal: number;
+  discount: number;
+  total: number;
+}
+
+export interface PricingInput {
+  store: Store;
+  lines: LineRequest[];
+  currency: string;
+  at: Date;
+}
+
+export async function priceLines(
+  tx: Tx,
+  ctx: Pick<TenantCtx, 'tenantId'>,
+  input: PricingInput,
+): Promise<PricedLine[]> {
+  const ids = [...new Set(input.lines.map((l) => l.variant_id))];
+  const rows = ids.length
+    ? await tx
+        .select({ variant: variants, product: products })
+        .from(variants)
+        .innerJoin(
+          products,
+          and(eq(products.tenantId, variants.tenantId), eq(products.id, variants.productId)),
+        )
+        .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
+    : [];
+  const byId = new Map(rows.map((r) => [r.variant.id, r]));
+  const sale = await activeSaleItems(tx, ctx.tenantId, ids, input.at);
+  for (const id of ids) noteVariantItem(ctx.tenantId, id, sale.get(id)?.id ?? null);
+
+  return input.lines.map((line) => {
+    const row = byId.get(line.variant_id);
+    if (!row) return unsellable(line, 'unknown_variant', input.currency);
+    const { variant, product } = row;
+    const storePrice = storefrontPrice(input.store, variant);
+    const item = sale.get(variant.id);
+    const unit = item ? item.salePrice : storePrice.amount;
+    const reason: Unsellable | null =
+      product.status !== 'published'
+        ? 'not_published'
+        : variant.currency !== input.currency
+          ? 'currency_mismatch'
+          : null;
+    return {
+      variant_id: variant.id,
+      quantity: line.quantity,
+      sellable: reason === null,
+      unsellable_reason: reason,
+      product_id: product.id,
+      supplier_id: product.supplierId,
+      category_id: product.categoryId,
+      sku: variant.sku,
+      title: product.title,
+      options: variant.options,
+      currency: variant.currency,
+      list_price: variant.listPrice,
+      supply_price: variant.supplyPrice,
+      unit_price: unit,
+      price_source: item ? 'flash_sale' : 'store',
+      flash_sale_item_id: item?.id ?? null,
+      flash_sale_limit: item?.perCustomerLimit ?? null,
+      subtotal: unit * line.quantity,
+      discount: 0,
+      total: unit * line.quantity,
+    };
+  });
+}
+
+function unsellable(line: LineRequest, reason: Unsellable, currency: string): PricedLine {
+  return {
+    variant_id: line.variant_id,
+    quantity: line.quantity,
+    sellable: false,
+    unsellable_reason: reason,
+    product_id: '',
+    supplier_id: '',
+    category_id: null,
+    sku: '',
+    title: '',
+    options: [],
+    currency,
+    list_price: 0,
+    supply_price: null,
+    unit_price: 0,
+    price_source: 'store',
+    flash_sale_item_id: null,
+    flash_sale_limit: null,
+    subtotal: 0,
+    discount: 0,
+    total: 0,
+  };
+}
+
+export function totalsOf(lines: PricedLine[], shippingTotal = 0) {
+  const priced = lines.filter((l) => l.sellable);
+  const subtotal = priced.reduce((a, l) => a + l.subtotal, 0);
+  const discountTotal = priced.reduce((a, l) => a + l.discount, 0);
+  return {
+    subtotal,
+    discount_total: discountTotal,
+    shipping_total: shippingTotal,
+    total: subtotal - discountTotal + shippingTotal,
+  };
+}

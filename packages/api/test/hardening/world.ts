@@ -1,0 +1,157 @@
+import { expectStatus, PLATFORM_TOKEN, type TestApp } from '../helpers';
+
+/** The principal kinds the access matrix covers. */
+export const KINDS = ['platform', 'partner', 'secret', 'publishable', 'supplier', 'promoter'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface WorldTenant {
+  id: string;
+  keys: Record<'secret' | 'publishable' | 'supplier' | 'promoter', string>;
+  /** One object of each resource, by the collection path its by-id routes hang off. */
+  objects: Record<string, string>;
+}
+
+export interface World {
+  /** Credentials that act for tenant A (A is the partner's tenant). */
+  keysA: Record<Kind, string>;
+  /** Credentials of another tenant and another partner, which must never reach A's objects. */
+  keysB: Record<Kind, string>;
+  a: WorldTenant;
+  b: WorldTenant;
+}
+
+async function tenantWorld(t: TestApp, partnerToken: string, name: string): Promise<WorldTenant> {
+  const tenant = await t.request({ method: 'POST', url: '/v1/tenants', key: partnerToken, body: { name } });
+  expectStatus(tenant, 201);
+  const sk = tenant.body.api_key.secret as string;
+  const post = async (url: string, body: unknown, key = sk) => {
+    const res = await t.request({ method: 'POST', url, key, body });
+    expectStatus(res, 201);
+    return res.body;
+  };
+  const store = await post('/v1/stores', { kind: 'brand', name: `${name} store` });
+  const supplier = await post('/v1/suppliers', { name: `${name} supplier` });
+  const pk = await post('/v1/api_keys', { kind: 'publishable', store_id: store.id });
+  const spk = await post('/v1/api_keys', { kind: 'supplier', supplier_id: supplier.id });
+  const extraKey = await post('/v1/api_keys', { kind: 'secret', name: 'fixture' });
+  const shopkeeper = await post('/v1/promoters', { kind: 'shopkeeper', name: `${name} shopkeeper` });
+  const shop = await post('/v1/stores', {
+    kind: 'shopkeeper',
+    name: `${name} shop`,
+    owner_promoter_id: shopkeeper.id,
+  });
+  const token = await post(`/v1/promoters/${shopkeeper.id}/tokens`, {});
+  const customer = await post('/v1/customers', {
+    name: `${name} customer`,
+    phone: `1380000${name === 'A' ? '0001' : '0002'}`,
+  });
+  const binding = await post('/v1/customer_bindings', {
+    customer_id: customer.id,
+    promoter_id: shopkeeper.id,
+  });
+  const category = await post('/v1/categories', { name: `${name} 分类` });
+  const product = await post('/v1/products', {
+    title: `${name} 商品`,
+    status: 'published',
+    supplier_id: supplier.id,
+    category_id: category.id,
+    variants: [{ sku: `${name}-SKU-1`, list_price: 9900 }],
+  });
+  const adjustment = await post('/v1/inventory_adjustments', {
+    variant_id: product.variants[0].id,
+    delta: 5,
+    reason: 'received',
+  });
+  const address = {
+    name: '张三',
+    phone: '13800000000',
+    province: '上海市',
+    city: '上海市',
+    line1: '路 1 号',
+  };
+  const cart = await post(
+    '/v1/carts',
+    { lines: [{ variant_id: product.variants[0].id, quantity: 1 }] },
+    pk.secret,
+  );
+  const order = await post('/v1/orders', {
+    store_id: store.id,
+    lines: [{ variant_id: product.variants[0].id, quantity: 1 }],
+    shipping_address: address,
+  });
+  const paid = await post(`/v1/orders/${order.id}/payments`, {
+    provider: 'wechat_pay',
+    reference: `wx-${name}`,
+    amount: order.total,
+  });
+  const refund = await post(`/v1/orders/${order.id}/refunds`, { amount: 1, status: 'pending' });
+  const sale = await post('/v1/flash_sales', {
+    name: `${name} 秒杀`,
+    starts_at: '2030-01-01T00:00:00Z',
+    ends_at: '2030-01-03T00:00:00Z',
+    items: [{ variant_id: product.variants[0].id, sale_price: 1, sale_stock: 1 }],
+  });
+  const endpoint = await post('/v1/webhook_endpoints', {
+    url: `https://hooks.example.com/${name}`,
+    enabled_events: ['*'],
+  });
+  const delivery = await post(`/v1/webhook_endpoints/${endpoint.id}/test`, {});
+  return {
+    id: tenant.body.id,
+    keys: { secret: sk, publishable: pk.secret, supplier: spk.secret, promoter: token.token },
+    objects: {
+      '/v1/tenants': tenant.body.id,
+      // The shopkeeper's own store, so its promoter token reaches it and B's does not.
+      '/v1/stores': shop.id,
+      '/v1/promoters': shopkeeper.id,
+      '/v1/customers': customer.id,
+      '/v1/customer_bindings': binding.id,
+      '/v1/webhook_endpoints': endpoint.id,
+      '/v1/categories': category.id,
+      '/v1/products': product.id,
+      '/v1/variants': product.variants[0].id,
+      '/v1/inventory_adjustments': adjustment.id,
+      '/v1/locations': adjustment.location_id,
+      '/v1/storefront/products': product.id,
+      '/v1/carts': cart.id,
+      '/v1/orders': order.id,
+      '/v1/fulfillments': paid.order.fulfillments[0].id,
+      '/v1/refunds': refund.id,
+      '/v1/flash_sales': sale.id,
+      '/v1/webhook_deliveries': delivery.id,
+      '/v1/events': delivery.event_id,
+      '/v1/suppliers': supplier.id,
+      '/v1/api_keys': extraKey.id,
+    },
+  };
+}
+
+/**
+ * Two partners, each with one tenant holding one object of every resource and one key of
+ * every kind. New resources add their fixture object here.
+ */
+export async function buildWorld(t: TestApp): Promise<World> {
+  const p1 = await t.request({
+    method: 'POST',
+    url: '/v1/partners',
+    key: PLATFORM_TOKEN,
+    body: { name: 'P1' },
+  });
+  const p2 = await t.request({
+    method: 'POST',
+    url: '/v1/partners',
+    key: PLATFORM_TOKEN,
+    body: { name: 'P2' },
+  });
+  expectStatus(p1, 201);
+  const a = await tenantWorld(t, p1.body.token, 'A');
+  const b = await tenantWorld(t, p2.body.token, 'B');
+  a.objects['/v1/partners'] = p1.body.id;
+  b.objects['/v1/partners'] = p2.body.id;
+  return {
+    a,
+    b,
+    keysA: { platform: PLATFORM_TOKEN, partner: p1.body.token, ...a.keys },
+    keysB: { platform: PLATFORM_TOKEN, partner: p2.body.token, ...b.keys },
+  };
+}
