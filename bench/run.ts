@@ -18,15 +18,18 @@ execSync('npx -y pnpm@10 --filter @mujiang/api build', { cwd: ROOT, stdio: 'inhe
 const db = await freshDatabase('mujiang_bench');
 const api = await startApi(ROOT, db.url, PLATFORM_TOKEN);
 const figures: Figure[] = [];
+/** BENCH_ONLY=checkout,flash_sale runs a subset (the seed and memory figure always run). */
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wanted = (name: string) => !only || only.includes(name);
 const notes: string[] = [];
 try {
   const idleRss = api.peakRssMb();
   const products = QUICK ? 10_000 : 100_000;
   const shop = await seedShop(api.url, db.url, products, 1_000_000);
-  figures.push(...(await storefrontList(api, shop, products)));
-  figures.push(...(await listBaseline(api)));
-  figures.push(...(await checkout(api, shop, db.url)));
-  figures.push(...(await flashSale(api, shop, db.url)));
+  if (wanted('storefront')) figures.push(...(await storefrontList(api, shop, products)));
+  if (wanted('storefront')) figures.push(...(await listBaseline(api)));
+  if (wanted('checkout')) figures.push(...(await checkout(api, shop, db.url)));
+  if (wanted('flash_sale')) figures.push(...(await flashSale(api, shop, db.url)));
   const peak = api.peakRssMb();
   figures.push({
     scenario: 'server memory',

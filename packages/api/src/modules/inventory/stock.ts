@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../../db/client';
+import { jsonRecordset, rowsOf, type Tx } from '../../db/client';
 import { conflict, fieldError } from '../../http/errors';
 import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
@@ -137,18 +137,16 @@ function linesRelation(tenantId: string, lines: StockLine[]): SQL {
       throw new RangeError(`stock line quantity must be a positive integer, got ${line.quantity}`);
     }
   }
-  const payload = JSON.stringify(
-    lines.map((l) => ({
-      variant_id: l.variant_id,
-      location_id: l.location_id ?? null,
-      quantity: l.quantity,
-    })),
-  );
+  const rows = lines.map((l) => ({
+    variant_id: l.variant_id,
+    location_id: l.location_id ?? null,
+    quantity: l.quantity,
+  }));
   return sql`(
     select x.variant_id,
            coalesce(x.location_id, (select id from locations where tenant_id = ${tenantId} and is_default)) as location_id,
            sum(x.quantity)::int as quantity
-    from jsonb_to_recordset(${payload}::jsonb) as x(variant_id text, location_id text, quantity int)
+    from ${jsonRecordset(rows, 'x', 'variant_id text, location_id text, quantity int')}
     group by 1, 2)`;
 }
 
@@ -183,7 +181,7 @@ async function applyToLevels(
   if (applied.length) {
     await tx.execute(sql`
       update stock_levels s set ${change.undo}
-      from jsonb_to_recordset(${JSON.stringify(applied)}::jsonb) as l(variant_id text, location_id text, quantity int)
+      from ${jsonRecordset(applied, 'l', 'variant_id text, location_id text, quantity int')}
       where s.tenant_id = ${ctx.tenantId} and s.variant_id = l.variant_id and s.location_id = l.location_id`);
   }
   const done = (l: StockLine) =>

@@ -10,7 +10,7 @@ import { attributeOrder, bindOnPaidOrder } from '../attribution/service';
 import { customerForOrder } from '../customers/service';
 import type { Address } from '../customers/tables';
 import { recordEvent } from '../events/service';
-import { knownSoldOut } from '../flash-sales/gate';
+import { admitToSale, knownSoldOut } from '../flash-sales/gate';
 import { returnSaleStock, type SaleUnits, takeSaleStock } from '../flash-sales/service';
 import { commitReservedStock, releaseStock, reserveStock, restock } from '../inventory/stock';
 import type { JobHandler } from '../jobs/runner';
@@ -385,11 +385,18 @@ export interface DirectOrderInput extends Omit<PlaceOrderInput, 'store' | 'cartI
 
 /** `POST /v1/orders`: for integrations that keep their own cart (secret keys). */
 export async function createOrder(ctx: TenantCtx, input: DirectOrderInput): Promise<Order> {
-  precheckFlashSale(ctx.tenantId, input.lines);
-  return withTenant(ctx.db, ctx.tenantId, async (tx) => {
-    const store = await requireStore(tx, ctx.tenantId, input.store_id, 'body.store_id');
-    return placeOrder(tx, ctx, { ...input, store });
-  });
+  const release = await admitToSale(
+    ctx.tenantId,
+    input.lines.map((l) => l.variant_id),
+  );
+  try {
+    return await withTenant(ctx.db, ctx.tenantId, async (tx) => {
+      const store = await requireStore(tx, ctx.tenantId, input.store_id, 'body.store_id');
+      return placeOrder(tx, ctx, { ...input, store });
+    });
+  } finally {
+    release();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
