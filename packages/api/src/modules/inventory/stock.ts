@@ -161,10 +161,10 @@ async function applyToLevels(
   lines: StockLine[],
   change: { set: SQL; when: SQL; undo: SQL },
   failure: { code: string; message: string },
-): Promise<Applied[]> {
-  if (!lines.length) return [];
+): Promise<{ applied: Applied[]; watched: boolean }> {
+  if (!lines.length) return { applied: [], watched: false };
   const now = ctx.clock.now().toISOString();
-  const [result] = rowsOf<{ wanted: number; applied: Applied[] | null }>(
+  const [result] = rowsOf<{ wanted: number; applied: Applied[] | null; watched: boolean }>(
     await tx.execute(sql`
       with l as ${linesRelation(ctx.tenantId, lines)},
       changed as (
@@ -174,10 +174,14 @@ async function applyToLevels(
           and ${change.when}
         returning s.variant_id, s.location_id, l.quantity, s.on_hand
       )
-      select (select count(*) from l)::int as wanted, (select json_agg(changed) from changed) as applied`),
+      select (select count(*) from l)::int as wanted, (select json_agg(changed) from changed) as applied,
+             exists (select 1 from inventory_items i join l on i.variant_id = l.variant_id
+                     where i.tenant_id = ${ctx.tenantId} and i.low_stock_threshold is not null) as watched`),
   );
   const applied = result!.applied ?? [];
-  if (applied.length === Number(result!.wanted)) return applied;
+  // `watched`: some line has a low-stock threshold, so the caller must look at it (most do not,
+  // which saves a statement per checkout).
+  if (applied.length === Number(result!.wanted)) return { applied, watched: result!.watched };
   if (applied.length) {
     await tx.execute(sql`
       update stock_levels s set ${change.undo}
@@ -195,7 +199,7 @@ async function applyToLevels(
 
 /** Holds stock for an order: `reserved += n` where `on_hand - reserved >= n`. */
 export async function reserveStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): Promise<void> {
-  await applyToLevels(
+  const { watched } = await applyToLevels(
     tx,
     ctx,
     lines,
@@ -206,13 +210,13 @@ export async function reserveStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): P
     },
     { code: 'insufficient_stock', message: 'Not enough available stock' },
   );
-  await checkLowStock(tx, ctx, distinctVariants(lines));
+  if (watched) await checkLowStock(tx, ctx, distinctVariants(lines));
   noteStockChange(tx, ctx.tenantId);
 }
 
 /** Lets go of held stock (an unpaid order timed out, or was cancelled): `reserved -= n`. */
 export async function releaseStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): Promise<void> {
-  await applyToLevels(
+  const { watched } = await applyToLevels(
     tx,
     ctx,
     lines,
@@ -223,7 +227,7 @@ export async function releaseStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): P
     },
     { code: 'reservation_missing', message: 'Less stock is reserved than the release asks for' },
   );
-  await checkLowStock(tx, ctx, distinctVariants(lines));
+  if (watched) await checkLowStock(tx, ctx, distinctVariants(lines));
   noteStockChange(tx, ctx.tenantId);
 }
 
@@ -234,7 +238,7 @@ export async function commitReservedStock(
   lines: StockLine[],
   reference?: string,
 ): Promise<void> {
-  const applied = await applyToLevels(
+  const { applied } = await applyToLevels(
     tx,
     ctx,
     lines,

@@ -341,41 +341,47 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
   });
   const totals = totalsOf(priced, input.shippingTotal ?? 0);
   const paymentDueAt = new Date(now.getTime() + settings.payment_timeout_minutes * 60_000);
-  const [row] = await tx
-    .insert(orders)
-    .values({
-      tenantId: ctx.tenantId,
-      id: orderId,
-      storeId: input.store.id,
-      customerId,
-      cartId: input.cartId ?? null,
-      status: 'pending_payment',
-      currency: settings.currency,
-      subtotal: totals.subtotal,
-      discountTotal: totals.discount_total,
-      shippingTotal: totals.shipping_total,
-      total: totals.total,
-      email: input.email ?? null,
-      phone: input.phone ?? input.shippingAddress.phone,
-      shippingAddress: input.shippingAddress,
-      linkCode: input.linkCode ?? null,
-      promoterId: attribution.promoter_id,
-      attribution,
-      metadata: input.metadata ?? {},
-      paymentDueAt,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  const insertedLines = await tx.insert(orderLines).values(lineRows).returning();
+  // The order, its lines, its event and its timeout go out pipelined (sent together, answered
+  // in order on the one connection): two round trips instead of four.
+  const [[row], insertedLines] = await Promise.all([
+    tx
+      .insert(orders)
+      .values({
+        tenantId: ctx.tenantId,
+        id: orderId,
+        storeId: input.store.id,
+        customerId,
+        cartId: input.cartId ?? null,
+        status: 'pending_payment',
+        currency: settings.currency,
+        subtotal: totals.subtotal,
+        discountTotal: totals.discount_total,
+        shippingTotal: totals.shipping_total,
+        total: totals.total,
+        email: input.email ?? null,
+        phone: input.phone ?? input.shippingAddress.phone,
+        shippingAddress: input.shippingAddress,
+        linkCode: input.linkCode ?? null,
+        promoterId: attribution.promoter_id,
+        attribution,
+        metadata: input.metadata ?? {},
+        paymentDueAt,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    tx.insert(orderLines).values(lineRows).returning(),
+  ]);
   const order = presentOrder(row!, insertedLines, []);
-  await recordEvent(tx, ctx, { type: 'order.created', object: order });
-  await enqueueJob(
-    tx,
-    ctx.tenantId,
-    { kind: EXPIRE_ORDER_JOB, runAt: paymentDueAt, payload: { order_id: orderId }, dedupeKey: orderId },
-    now,
-  );
+  await Promise.all([
+    recordEvent(tx, ctx, { type: 'order.created', object: order }),
+    enqueueJob(
+      tx,
+      ctx.tenantId,
+      { kind: EXPIRE_ORDER_JOB, runAt: paymentDueAt, payload: { order_id: orderId }, dedupeKey: orderId },
+      now,
+    ),
+  ]);
   return order;
 }
 
