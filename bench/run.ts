@@ -1,13 +1,15 @@
 import { execSync } from 'node:child_process';
 import { freshDatabase } from './lib/db';
-import { PLATFORM_TOKEN, QUICK, ROOT } from './lib/env';
+import { ADMIN_URL, PLATFORM_TOKEN, QUICK, ROOT } from './lib/env';
 import { type Figure, fmt, writeReport } from './lib/report';
 import { seedShop } from './lib/seed';
 import { startApi } from './lib/server';
 import { checkout } from './scenarios/checkout';
 import { flashSale } from './scenarios/flash-sale';
+import { growth } from './scenarios/growth';
 import { listBaseline } from './scenarios/list-baseline';
 import { storefrontList } from './scenarios/storefront';
+import { webhookDelivery } from './scenarios/webhooks';
 
 /**
  * `pnpm bench`: builds the API, starts it on a fresh PostgreSQL database, runs every scenario
@@ -47,4 +49,37 @@ try {
   await api.stop();
   await db.drop();
 }
+// These two bring their own databases and processes.
+if (wanted('webhooks')) {
+  const runs = await webhookDelivery(ADMIN_URL, {
+    backlog: QUICK ? 5_000 : 20_000,
+    rate: 1_000,
+    seconds: QUICK ? 3 : 10,
+    workers: QUICK ? [1] : [1, 2],
+  });
+  for (const run of runs) {
+    const scenario = `webhook delivery, ${run.workers} worker process${run.workers > 1 ? 'es' : ''}`;
+    figures.push(
+      {
+        scenario,
+        figure: 'deliveries/s (backlog)',
+        value: fmt(run.deliveriesPerS),
+        reference: `${run.duplicates} duplicates`,
+        ratio: '',
+        target: '≥ 2,000',
+        pass: run.deliveriesPerS >= 2000 && run.duplicates === 0,
+      },
+      {
+        scenario,
+        figure: 'commit-to-delivery p50 / p99 ms (1,000/s)',
+        value: `${run.p50.toFixed(1)} / ${run.p99.toFixed(1)}`,
+        reference: '',
+        ratio: '',
+        target: '< 100',
+        pass: run.p99 < 100,
+      },
+    );
+  }
+}
+if (wanted('growth')) figures.push(...(await growth()));
 writeReport(figures, notes);
