@@ -138,7 +138,7 @@ export const linkRoutes: FastifyPluginAsyncZod<{ publicUrl?: string | undefined 
         summary: 'Follow a shared link (public)',
         description:
           "No key: this is the URL a promoter shares (e.g. in a WeChat group). Records the click (time, hashed user agent and referrer; never the IP) and answers 302 to the store's URL, on the link's product page (`/products/{product_id}`) if it has one, with `?mj_link=<code>`: the storefront passes the code to the cart or order as `link_code`. Unknown or disabled: 404 `link_not_found`.",
-        params: z.object({ tenant_id: z.string().max(64), code: z.string().max(64) }),
+        params: z.object({ tenant_id: z.string().max(256), code: z.string().max(256) }),
         response: { 302: z.null().describe('Redirect to the store (Location header).') },
       },
       config: { auth: 'public' },

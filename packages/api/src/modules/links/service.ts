@@ -51,7 +51,8 @@ export function presentLink(row: LinkRow, clicks: number) {
 export type Link = ReturnType<typeof presentLink>;
 
 /** Clicks are counted on read (an index-only count), so a click never updates the link's row. */
-const clickCount = sql<number>`(select count(*)::int from ${linkClicks} where ${linkClicks.tenantId} = ${links.tenantId} and ${linkClicks.linkId} = ${links.id})`;
+// Spelled out: drizzle leaves columns of a one-table select unqualified, which a subquery would misread.
+const clickCount = sql<number>`(select count(*)::int from ${linkClicks} c where c.tenant_id = "links"."tenant_id" and c.link_id = "links"."id")`;
 
 /** Where the buyer lands: the store's `url` setting, else its custom domain. */
 export function storeUrl(store: Pick<Store, 'settings'>): string | null {
