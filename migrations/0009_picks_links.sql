@@ -50,6 +50,7 @@ CREATE TABLE "store_picks" (
 	CONSTRAINT "store_picks_flag_check" CHECK (("store_picks"."status" = 'flagged') = ("store_picks"."flag_reason" is not null))
 );
 --> statement-breakpoint
+ALTER TABLE "stores" ADD COLUMN "content_version" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "links" ADD CONSTRAINT "links_tenant_id_promoter_id_promoters_tenant_id_id_fk" FOREIGN KEY ("tenant_id","promoter_id") REFERENCES "public"."promoters"("tenant_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "links" ADD CONSTRAINT "links_tenant_id_store_id_stores_tenant_id_id_fk" FOREIGN KEY ("tenant_id","store_id") REFERENCES "public"."stores"("tenant_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "links" ADD CONSTRAINT "links_tenant_id_product_id_products_tenant_id_id_fk" FOREIGN KEY ("tenant_id","product_id") REFERENCES "public"."products"("tenant_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

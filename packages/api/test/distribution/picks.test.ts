@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/db/tenancy';
 import { newId } from '../../src/lib/ids';
 import { products } from '../../src/modules/catalog/tables';
+import { readCatalogVersion } from '../../src/modules/catalog/version';
 import { MAX_PICKS } from '../../src/modules/picks/service';
 import { storePicks } from '../../src/modules/picks/tables';
 import { eventTypesOf, expectStatus, type TestApp, testApp } from '../helpers';
@@ -206,9 +207,14 @@ describe('the storefront of a shopkeeper store', () => {
     expect(after.body.data[0].variants[0].price).toBe(10800);
     expect(after.body.data[0].recommendation).toBe('限时特惠');
 
+    // Only this store's pages: the tenant's catalog version (every store's pages) stays put.
+    const versionBefore = await withTenant(t.app.db, w.tenantId, (tx) => readCatalogVersion(tx, w.tenantId));
     const added = await addPick({ product_id: w.products.bag });
     expectStatus(added, 201);
     expect((await storefront('/v1/storefront/products')).body.data).toHaveLength(2);
+    expect(await withTenant(t.app.db, w.tenantId, (tx) => readCatalogVersion(tx, w.tenantId))).toBe(
+      versionBefore,
+    );
     expectStatus(await storefront(`/v1/storefront/products/${w.products.bag}`), 200);
     const removed = await t.request({
       method: 'DELETE',

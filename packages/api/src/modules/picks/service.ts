@@ -8,7 +8,7 @@ import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { products, variants } from '../catalog/tables';
 import { variantsOf } from '../catalog/variants';
-import { bumpCatalogVersion } from '../catalog/version';
+import { bumpStoreVersion } from '../catalog/version';
 import { recordEvent } from '../events/service';
 import { type Store, storeForActor } from '../stores/service';
 import { type PICK_STATUSES, storePickPrices, storePicks } from './tables';
@@ -209,7 +209,7 @@ export async function createPick(
     await writePrices(tx, ctx.tenantId, row!.id, prices);
     const [pick] = await presentRows(tx, ctx.tenantId, [row!]);
     await recordEvent(tx, ctx, { type: 'store_pick.created', object: pick! });
-    await bumpCatalogVersion(tx, ctx.tenantId);
+    await bumpStoreVersion(tx, ctx.tenantId, storeId);
     return pick!;
   });
 }
@@ -322,7 +322,7 @@ export async function updatePick(
     if (current.status === 'flagged' && pick.status === 'active') {
       await recordEvent(tx, ctx, { type: 'store_pick.unflagged', object: pick });
     }
-    await bumpCatalogVersion(tx, ctx.tenantId);
+    await bumpStoreVersion(tx, ctx.tenantId, storeId);
     return pick;
   });
 }
@@ -333,7 +333,7 @@ export async function deletePick(ctx: TenantCtx, storeId: string, pickId: string
     const [pick] = await presentRows(tx, ctx.tenantId, [row]);
     await tx.delete(storePicks).where(and(eq(storePicks.tenantId, ctx.tenantId), eq(storePicks.id, pickId)));
     await recordEvent(tx, ctx, { type: 'store_pick.deleted', object: pick! });
-    await bumpCatalogVersion(tx, ctx.tenantId);
+    await bumpStoreVersion(tx, ctx.tenantId, storeId);
     return { id: pickId, object: 'store_pick' as const, deleted: true as const };
   });
 }

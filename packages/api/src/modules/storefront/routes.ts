@@ -131,6 +131,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000${key}`,
         () => loadStorefrontProducts(ctx, request.query),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },
@@ -157,6 +158,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000product\u0000${request.params.id}`,
         () => loadStorefrontProduct(ctx, request.params.id),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },
@@ -181,6 +183,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000store`,
         () => loadStorefrontStore(ctx),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },

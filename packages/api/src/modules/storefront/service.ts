@@ -6,7 +6,7 @@ import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { type ProductFilters, productPage } from '../catalog/service';
 import type { products, variants } from '../catalog/tables';
-import { readCatalogVersion } from '../catalog/version';
+import { readStoreVersion } from '../catalog/version';
 import { availabilityOf } from '../inventory/stock';
 import { activePickedProducts, type PickView, picksOf } from '../picks/service';
 import { requireStore, type Store } from '../stores/service';
@@ -95,10 +95,10 @@ async function openStore(tx: Tx, ctx: TenantCtx): Promise<Store> {
   return store;
 }
 
-/** The catalog version and the data read in one transaction, so a cached page knows its version. */
+/** The store's version and the data read in one transaction, so a cached page knows its version. */
 function versioned<T>(ctx: TenantCtx, read: (tx: Tx) => Promise<T>) {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
-    const version = await readCatalogVersion(tx, ctx.tenantId);
+    const version = await readStoreVersion(tx, ctx.tenantId, storeOf(ctx));
     return { version, body: await read(tx) };
   });
 }
@@ -188,6 +188,7 @@ export function loadStorefrontStore(ctx: TenantCtx) {
   });
 }
 
+/** The version of the key's store's pages: the tenant's catalog version plus the store's own. */
 export function readVersion(ctx: TenantCtx) {
-  return () => withTenant(ctx.db, ctx.tenantId, (tx) => readCatalogVersion(tx, ctx.tenantId));
+  return () => withTenant(ctx.db, ctx.tenantId, (tx) => readStoreVersion(tx, ctx.tenantId, storeOf(ctx)));
 }
