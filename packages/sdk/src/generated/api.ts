@@ -13653,6 +13653,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `link_not_found`: unknown, disabled or no longer active. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
 }

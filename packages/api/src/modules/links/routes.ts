@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantCtx } from '../../http/context';
+import { problemSchema } from '../../http/errors';
 import { listOf, listQuerySchema } from '../../http/pagination';
 import { idParams, timestampSchema } from '../../http/schemas';
 import { createLink, followLink, getLink, type Link, listLinks, updateLink } from './service';
@@ -139,7 +140,10 @@ export const linkRoutes: FastifyPluginAsyncZod<{ publicUrl?: string | undefined 
         description:
           "No key: this is the URL a promoter shares (e.g. in a WeChat group). Records the click (time, hashed user agent and referrer; never the IP) and answers 302 to the store's URL, on the link's product page (`/products/{product_id}`) if it has one, with `?mj_link=<code>`: the storefront passes the code to the cart or order as `link_code`. Unknown or disabled: 404 `link_not_found`.",
         params: z.object({ tenant_id: z.string().max(256), code: z.string().max(256) }),
-        response: { 302: z.null().describe('Redirect to the store (Location header).') },
+        response: {
+          302: z.null().describe('Redirect to the store (Location header).'),
+          404: problemSchema.describe('`link_not_found`: unknown, disabled or no longer active.'),
+        },
       },
       config: { auth: 'public' },
     },
