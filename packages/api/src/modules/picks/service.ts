@@ -419,8 +419,12 @@ export async function recheckProductPicks(
     ['store_pick.flagged', flagged],
     ['store_pick.unflagged', restored],
   ] as const) {
-    for (const pick of await presentRows(tx, tenantId, rows))
-      await recordEvent(tx, ctx, { type, object: pick });
+    // In chunks: a popular product may be picked by many thousands of stores (bind-parameter limit).
+    for (let i = 0; i < rows.length; i += 1000) {
+      for (const pick of await presentRows(tx, tenantId, rows.slice(i, i + 1000))) {
+        await recordEvent(tx, ctx, { type, object: pick });
+      }
+    }
   }
   return { flagged: flagged.length, restored: restored.length };
 }
