@@ -306,6 +306,9 @@ export async function followLink(
       );
     const base = row ? storeUrl({ settings: row.settings }) : null;
     if (!row || !base) throw linkNotFound();
+    // A click is analytics: its commit need not wait for the WAL flush (a crash may lose the
+    // last moment's clicks, never anything else; other transactions keep their durability).
+    await tx.execute(sql`set local synchronous_commit = off`);
     await tx.insert(linkClicks).values({
       tenantId,
       id: newId('linkClick'),

@@ -354,50 +354,33 @@ export async function recheckProductPicks(
 ) {
   const { tenantId } = ctx;
   const now = ctx.clock.now();
-  const min = sql`coalesce(${variants.retailFloor}, ${variants.listPrice})`;
-  const max = sql`coalesce(${variants.retailCeiling}, ${variants.listPrice})`;
-  const outside = tx
-    .selectDistinctOn([storePickPrices.pickId], {
-      pickId: sql<string>`${storePickPrices.pickId}`.as('bad_pick_id'),
-      reason:
-        sql<string>`case when ${storePickPrices.price} < ${min} then 'price_below_floor' else 'price_above_ceiling' end`.as(
-          'bad_reason',
-        ),
-      message:
-        sql<string>`format('Variant %s (%s) is priced %s, outside its retail band %s–%s.', ${variants.id}, ${variants.sku}, ${storePickPrices.price}, ${min}, ${max})`.as(
-          'bad_message',
-        ),
-    })
-    .from(storePickPrices)
-    .innerJoin(
-      variants,
-      and(eq(variants.tenantId, storePickPrices.tenantId), eq(variants.id, storePickPrices.variantId)),
-    )
-    .where(
-      and(
-        eq(storePickPrices.tenantId, tenantId),
-        eq(variants.productId, productId),
-        sql`(${storePickPrices.price} < ${min} or ${storePickPrices.price} > ${max})`,
-      ),
-    )
-    .orderBy(storePickPrices.pickId, variants.position, variants.id)
-    .as('outside');
+  // Per active pick of the product (found by its index), its first price outside the band, if
+  // any: correlated lookups by primary key, so the cost follows the number of picks, never
+  // their product with the number of prices (a join here can degrade to a rescan per pick).
+  const firstOutside = (expr: string) =>
+    sql.raw(`(select ${expr} from store_pick_prices pp join variants v on v.tenant_id = pp.tenant_id and v.id = pp.variant_id
+      where pp.tenant_id = store_picks.tenant_id and pp.pick_id = store_picks.id
+        and (pp.price < coalesce(v.retail_floor, v.list_price) or pp.price > coalesce(v.retail_ceiling, v.list_price))
+      order by v.position, v.id limit 1)`);
   const flagged = await tx
     .update(storePicks)
     .set({
       status: 'flagged',
-      flagReason: sql`${outside.reason}`,
-      flagMessage: sql`${outside.message}`,
+      flagReason: firstOutside(
+        `case when pp.price < coalesce(v.retail_floor, v.list_price) then 'price_below_floor' else 'price_above_ceiling' end`,
+      ),
+      flagMessage: firstOutside(
+        `format('Variant %s (%s) is priced %s, outside its retail band %s–%s.', v.id, v.sku, pp.price, coalesce(v.retail_floor, v.list_price), coalesce(v.retail_ceiling, v.list_price))`,
+      ),
       flaggedAt: now,
       updatedAt: now,
     })
-    .from(outside)
     .where(
       and(
         eq(storePicks.tenantId, tenantId),
         eq(storePicks.productId, productId),
         eq(storePicks.status, 'active'),
-        eq(storePicks.id, outside.pickId),
+        sql`${firstOutside('1')} is not null`,
       ),
     )
     .returning();
