@@ -80,6 +80,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
       url: config.databaseUrl,
       dataDir: config.dataDir,
       poolMax: config.databasePoolMax,
+      preparedStatements: config.databasePreparedStatements,
     });
   app.decorate('db', database.db);
   app.decorate('clock', config.clock);

@@ -129,7 +129,8 @@ export interface ProductFilters {
 export function productConditions(tenantId: string, f: ProductFilters): SQL | undefined {
   return and(
     eq(products.tenantId, tenantId),
-    f.id ? eq(products.id, f.id) : undefined,
+    // An empty id is still an id (it matches nothing): never "no filter".
+    f.id !== undefined ? eq(products.id, f.id) : undefined,
     f.status ? eq(products.status, f.status) : undefined,
     f.supplier_id ? eq(products.supplierId, f.supplier_id) : undefined,
     f.category_id ? sql`${products.categoryId} in ${categorySubtree(tenantId, f.category_id)}` : undefined,

@@ -68,18 +68,22 @@ export async function priceLines(
   input: PricingInput,
 ): Promise<PricedLine[]> {
   const ids = [...new Set(input.lines.map((l) => l.variant_id))];
-  const rows = ids.length
-    ? await tx
-        .select({ variant: variants, product: products })
-        .from(variants)
-        .innerJoin(
-          products,
-          and(eq(products.tenantId, variants.tenantId), eq(products.id, variants.productId)),
-        )
-        .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
-    : [];
+  // Both reads go out together (pipelined on the transaction's connection).
+  const [rows, sale] = await Promise.all([
+    ids.length
+      ? tx
+          .select({ variant: variants, product: products })
+          .from(variants)
+          .innerJoin(
+            products,
+            and(eq(products.tenantId, variants.tenantId), eq(products.id, variants.productId)),
+          )
+          .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
+      : Promise.resolve([]),
+    activeSaleItems(tx, ctx.tenantId, ids, input.at),
+  ]);
   const byId = new Map(rows.map((r) => [r.variant.id, r]));
-  // A shopkeeper store sells only its picks, at the pick's own prices.
+  // A shopkeeper store sells only its picks, at the pick's own prices (no query for other stores).
   const picks =
     input.store.kind === 'shopkeeper'
       ? await picksOf(
@@ -89,7 +93,6 @@ export async function priceLines(
           rows.map((r) => r.product.id),
         )
       : undefined;
-  const sale = await activeSaleItems(tx, ctx.tenantId, ids, input.at);
   for (const id of ids) noteVariantItem(ctx.tenantId, id, sale.get(id)?.id ?? null);
 
   return input.lines.map((line) => {
