@@ -347,6 +347,17 @@ describe('flagging when the supplier moves the band', () => {
       200,
     );
     expect((await t.request({ method: 'GET', url, key: shop.token })).body.status).toBe('active');
+
+    // `prices: []` drops the store's own prices: every variant at list price, never flagged.
+    const plain = await t.request({ method: 'PATCH', url, key: shop.token, body: { prices: [] } });
+    expect(plain.body).toMatchObject({ prices: [], status: 'active' });
+    const byProduct = await t.request({
+      method: 'GET',
+      url: `${picksUrl(shop.storeId)}?product_id=${w.products.tee}&status=active`,
+      key: shop.token,
+    });
+    expect(byProduct.body.data.map((p: any) => p.id)).toEqual([pick.body.id]);
+    expect((await storefront('/v1/storefront/products', shop.pk)).body.data[0].variants[0].price).toBe(9300);
   });
 });
 
