@@ -4,8 +4,10 @@ import type { paths } from './generated/api';
 import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
 import { CustomerBindings, Customers } from './resources/customers';
+import { Links } from './resources/links';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
+import { StorePicks } from './resources/picks';
 import { Promoters } from './resources/promoters';
 import { Stores } from './resources/stores';
 import { Suppliers } from './resources/suppliers';
@@ -103,6 +105,10 @@ export class Mujiang {
   readonly fulfillments: Fulfillments;
   readonly refunds: Refunds;
   readonly flashSales: FlashSales;
+  /** A shopkeeper store's picks (选品): `storePicks.create(storeId, …)`. */
+  readonly storePicks: StorePicks;
+  /** Tracking links (推广位) and their click counts. */
+  readonly links: Links;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -155,6 +161,8 @@ export class Mujiang {
     this.fulfillments = new Fulfillments(core);
     this.refunds = new Refunds(core);
     this.flashSales = new FlashSales(core);
+    this.storePicks = new StorePicks(core);
+    this.links = new Links(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;

@@ -35,6 +35,9 @@ export const ID_PREFIXES = {
   flashSale: 'fs',
   flashSaleItem: 'fsi',
   request: 'req',
+  storePick: 'pick',
+  link: 'link',
+  linkClick: 'lclk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

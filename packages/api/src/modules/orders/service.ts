@@ -238,6 +238,10 @@ function reasonText(l: PricedLine): string {
       return `No such variant: '${l.variant_id}'`;
     case 'not_published':
       return 'The product is not published';
+    case 'not_in_store':
+      return 'This shopkeeper store has not picked the product';
+    case 'pick_flagged':
+      return "The store's price for this product is outside the supplier's band; the shopkeeper must re-price it";
     default:
       return 'The variant is priced in another currency';
   }
