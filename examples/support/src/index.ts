@@ -16,6 +16,11 @@ export interface DemoApi {
   baseUrl: string;
   /** The demo tenant's ids and keys, as `pnpm start` prints them. */
   demo: DemoCredentials;
+  /**
+   * Runs the background jobs that are due by the API's clock (payment timeouts, commission
+   * confirmation, …); with a fake `clock` in the overrides, move it forward first.
+   */
+  runJobs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,7 @@ export async function startDemoApi(overrides: Partial<AppConfig> = {}): Promise<
     return {
       baseUrl: `http://127.0.0.1:${port}`,
       demo,
+      runJobs: () => app.jobs.drain(),
       async close() {
         await app.close();
         await database.close();
