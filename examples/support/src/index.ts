@@ -24,6 +24,24 @@ export interface DemoApi {
   close(): Promise<void>;
 }
 
+/** A clock the test moves by hand (`advance`), for the API's `clock` override. */
+export class ManualClock {
+  constructor(private current = new Date()) {}
+  now = () => new Date(this.current);
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/**
+ * Overrides that make the in-process API deliver webhooks, to receivers on loopback too
+ * (`WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`), polling every 50 ms.
+ */
+export function loopbackWebhooks(): Partial<AppConfig> {
+  const base = loadConfig({ LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  return { webhooks: { ...base.webhooks, dispatcher: true, allowPrivateNetworks: true, pollIntervalMs: 50 } };
+}
+
 /**
  * The real API (`buildApp`) on an in-memory PGlite, listening on a free port of 127.0.0.1, with
  * exactly the demo tenant `pnpm start` seeds (store and theme, supplier, keys, products, stock).
