@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './modules/api-keys/routes';
 import authPlugin from './modules/auth/plugin';
 import { bindingRoutes } from './modules/bindings/routes';
 import { catalogRoutes } from './modules/catalog/routes';
+import { commissionRoutes } from './modules/commissions/routes';
 import { customerRoutes } from './modules/customers/routes';
 import { eventRoutes } from './modules/events/routes';
 import { flashSaleRoutes } from './modules/flash-sales/routes';
@@ -160,6 +161,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(storefrontRoutes);
   await app.register(orderRoutes);
   await app.register(flashSaleRoutes);
+  await app.register(commissionRoutes);
 
   await app.ready();
   if (config.jobs.enabled) jobs.start(config.jobs.intervalMs);

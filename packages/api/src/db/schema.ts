@@ -2,6 +2,7 @@
 export * from '../modules/api-keys/tables';
 export * from '../modules/bindings/tables';
 export * from '../modules/catalog/tables';
+export * from '../modules/commissions/tables';
 export * from '../modules/customers/tables';
 export * from '../modules/events/tables';
 export * from '../modules/flash-sales/tables';

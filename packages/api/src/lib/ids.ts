@@ -35,6 +35,12 @@ export const ID_PREFIXES = {
   flashSale: 'fs',
   flashSaleItem: 'fsi',
   request: 'req',
+  commissionRule: 'crule',
+  commission: 'com',
+  commissionAdjustment: 'cadj',
+  settlement: 'stl',
+  settlementLine: 'stll',
+  promoterLevel: 'plvl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -6,6 +6,7 @@ import { cursorId, type ListQuery, pageOf } from '../../http/pagination';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { allocate } from '../../lib/money';
+import { syncOrderCommissions } from '../commissions/service';
 import { recordEvent } from '../events/service';
 import { restock } from '../inventory/stock';
 import {
@@ -193,6 +194,7 @@ export async function createRefund(ctx: TenantCtx, orderId: string, input: Refun
       .returning();
     if (status === 'succeeded') await restockRefund(tx, ctx, refund!, lines);
     await syncProgress(tx, ctx, (await lockOrder(tx, ctx.tenantId, orderId))!);
+    await syncOrderCommissions(tx, ctx, orderId);
     const presented = presentRefundRow(refund!);
     await recordEvent(tx, ctx, { type: 'refund.created', object: presented });
     return presented;
@@ -259,6 +261,7 @@ export async function settleRefund(
       })
       .where(and(eq(refunds.tenantId, ctx.tenantId), eq(refunds.id, id)))
       .returning();
+    await syncOrderCommissions(tx, ctx, order.id);
     const presented = presentRefundRow(row!);
     await recordEvent(tx, ctx, {
       type: event === 'succeed' ? 'refund.succeeded' : 'refund.canceled',

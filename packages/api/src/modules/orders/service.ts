@@ -7,6 +7,7 @@ import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { attributeOrder, bindOnPaidOrder } from '../attribution/service';
+import { syncOrderCommissions } from '../commissions/service';
 import { customerForOrder } from '../customers/service';
 import type { Address } from '../customers/tables';
 import { recordEvent } from '../events/service';
@@ -497,6 +498,7 @@ export async function recordPayment(
       )
       .returning();
     await bindOnPaidOrder(tx, ctx, paid!.attribution, paid!.customerId);
+    await syncOrderCommissions(tx, ctx, orderId);
     const presented = presentOrder(paid!, lines, fuls);
     await recordEvent(tx, ctx, { type: 'order.paid', object: presented });
     return { payment: presentPayment(payment!), order: presented, replayed: false };
@@ -595,6 +597,7 @@ export async function cancelOrderTx(
     .returning();
   const presented = await loadOrder(tx, ctx.tenantId, canceled!);
   await recordEvent(tx, ctx, { type: 'order.canceled', object: presented });
+  await syncOrderCommissions(tx, ctx, order.id);
   return { order: presented, refundId };
 }
 
@@ -626,6 +629,7 @@ async function completeOrderTx(tx: Tx, ctx: Ctx, order: OrderRow) {
     .where(and(eq(orders.tenantId, ctx.tenantId), eq(orders.id, order.id)))
     .returning();
   await cancelJob(tx, ctx.tenantId, AUTO_COMPLETE_JOB, order.id);
+  await syncOrderCommissions(tx, ctx, order.id);
   const presented = await loadOrder(tx, ctx.tenantId, done!);
   await recordEvent(tx, ctx, { type: 'order.completed', object: presented });
   return presented;

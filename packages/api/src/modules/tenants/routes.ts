@@ -9,7 +9,7 @@ import {
   nameSchema,
   timestampSchema,
 } from '../../http/schemas';
-import { currencySchema } from '../../lib/money';
+import { amountSchema, currencySchema } from '../../lib/money';
 import { apiKeyWithSecretSchema, createApiKeyBody } from '../api-keys/schemas';
 import type { Scope } from '../auth/principal';
 import {
@@ -57,6 +57,16 @@ const settingsInput = z.strictObject({
     .max(90)
     .optional()
     .describe('Carts expire this long after their last change.'),
+  commission_cap_bps: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .describe('Cap on the commission of one order line, in basis points of its amount (default 5000 = 50%).'),
+  min_payout: amountSchema
+    .optional()
+    .describe('Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0).'),
 });
 
 const tenantSchema = z
@@ -73,6 +83,8 @@ const tenantSchema = z
       auto_complete_days: z.number().int(),
       return_window_days: z.number().int(),
       cart_ttl_days: z.number().int(),
+      commission_cap_bps: z.number().int(),
+      min_payout: z.number().int(),
     }),
     metadata: z.record(z.string(), z.string()),
     suspended_at: timestampSchema.nullable(),

@@ -29,6 +29,10 @@ export interface TenantSettings {
   return_window_days: number;
   /** A cart expires this long after its last change. */
   cart_ttl_days: number;
+  /** The most commission one order line can pay, in basis points of its amount (5000 = 50%). */
+  commission_cap_bps: number;
+  /** A promoter whose settlement balance is below this is carried over to the next settlement. */
+  min_payout: number;
 }
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'CNY',
@@ -37,6 +41,8 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   auto_complete_days: 10,
   return_window_days: 7,
   cart_ttl_days: 7,
+  commission_cap_bps: 5000,
+  min_payout: 0,
 };
 
 export function tenantSettings(row: Pick<TenantRow, 'settings'>): TenantSettings {
