@@ -42,7 +42,11 @@ export async function openDistribution(t: TestApp): Promise<Distribution> {
 export async function newShopkeeper(t: TestApp, d: Shop, name = '店主') {
   const { ok } = api(t, d.sk);
   const p = await ok('POST', '/v1/promoters', { kind: 'shopkeeper', name });
-  const store = await ok('POST', '/v1/stores', { kind: 'shopkeeper', name: `${name}的店`, owner_promoter_id: p.id });
+  const store = await ok('POST', '/v1/stores', {
+    kind: 'shopkeeper',
+    name: `${name}的店`,
+    owner_promoter_id: p.id,
+  });
   return { promoterId: p.id as string, storeId: store.id as string };
 }
 
@@ -92,7 +96,10 @@ export async function shipAndComplete(t: TestApp, d: Shop, orderId: string) {
   const { ok } = api(t, d.sk);
   const order = await ok('GET', `/v1/orders/${orderId}`);
   for (const f of order.fulfillments) {
-    await ok('POST', `/v1/fulfillments/${f.id}/shipments`, { carrier: 'SF', tracking_number: `SF${f.id.slice(-8)}` });
+    await ok('POST', `/v1/fulfillments/${f.id}/shipments`, {
+      carrier: 'SF',
+      tracking_number: `SF${f.id.slice(-8)}`,
+    });
   }
   return ok('POST', `/v1/orders/${orderId}/complete`, undefined, 200);
 }
@@ -105,7 +112,12 @@ export async function commissionsOf(t: TestApp, d: Shop, orderId: string) {
 
 /** Sets tenant settings through the platform API. */
 export async function setSettings(t: TestApp, tenantId: string, settings: Record<string, unknown>) {
-  const res = await t.request({ method: 'PATCH', url: `/v1/tenants/${tenantId}`, key: PLATFORM_TOKEN, body: { settings } });
+  const res = await t.request({
+    method: 'PATCH',
+    url: `/v1/tenants/${tenantId}`,
+    key: PLATFORM_TOKEN,
+    body: { settings },
+  });
   expectStatus(res, 200);
 }
 

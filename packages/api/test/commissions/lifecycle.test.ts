@@ -24,7 +24,11 @@ beforeAll(async () => {
   d = await openDistribution(t);
   sk = api(t, d.sk);
   // 10% on everything for shopkeepers.
-  await sk.ok('POST', '/v1/commission_rules', { type: 'percentage', rate_bps: 1000, promoter_kind: 'shopkeeper' });
+  await sk.ok('POST', '/v1/commission_rules', {
+    type: 'percentage',
+    rate_bps: 1000,
+    promoter_kind: 'shopkeeper',
+  });
 });
 
 describe('commission lifecycle', () => {
@@ -69,7 +73,11 @@ describe('commission lifecycle', () => {
     expect(await eventTypesOf(t, d.tenantId, s.id)).toEqual(['settlement.created']);
 
     const paid = await sk.ok('POST', `/v1/settlements/${s.id}/pay`, { reference: 'BATCH-2026-11' }, 200);
-    expect(paid).toMatchObject({ status: 'paid', reference: 'BATCH-2026-11', paid_at: clock.now().toISOString() });
+    expect(paid).toMatchObject({
+      status: 'paid',
+      reference: 'BATCH-2026-11',
+      paid_at: clock.now().toISOString(),
+    });
     const again = await sk.call('POST', `/v1/settlements/${s.id}/pay`, {});
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('invalid_settlement_transition');
@@ -95,7 +103,12 @@ describe('commission lifecycle', () => {
     await sk.ok('POST', `/v1/refunds/${refund.id}/succeed`, {}, 200);
     const after = (await commissionsOf(t, d, order.id))[0];
     // 300 × 1998 / 2997 = 200 exactly.
-    expect(after).toMatchObject({ status: 'confirmed', net_amount: 1_998, amount: 200, estimated_amount: 300 });
+    expect(after).toMatchObject({
+      status: 'confirmed',
+      net_amount: 1_998,
+      amount: 200,
+      estimated_amount: 300,
+    });
     expect(await eventTypesOf(t, d.tenantId, after.id)).toEqual([
       'commission.created',
       'commission.adjusted',
@@ -121,7 +134,13 @@ describe('commission lifecycle', () => {
     const canceled = await paidOrder(t, d, d.shopkeeperStoreId, [{ variant_id: v.variantId, quantity: 1 }]);
     await sk.ok('POST', `/v1/orders/${canceled.id}/cancel`, {}, 200);
     const [c1] = await commissionsOf(t, d, canceled.id);
-    expect(c1).toMatchObject({ status: 'reversed', amount: 0, net_amount: 0, estimated_amount: 500, final_amount: 0 });
+    expect(c1).toMatchObject({
+      status: 'reversed',
+      amount: 0,
+      net_amount: 0,
+      estimated_amount: 500,
+      final_amount: 0,
+    });
     expect(c1.reversed_at).toBe(clock.now().toISOString());
     expect(await eventTypesOf(t, d.tenantId, c1.id)).toEqual(['commission.created', 'commission.reversed']);
 
@@ -144,7 +163,9 @@ describe('commission lifecycle', () => {
     expect((await commissionsOf(t, d, order.id))[0].amount).toBe(100);
     const amounts: number[] = [];
     for (let i = 0; i < 3; i++) {
-      await sk.ok('POST', `/v1/orders/${order.id}/refunds`, { lines: [{ order_line_id: lineId, quantity: 1 }] });
+      await sk.ok('POST', `/v1/orders/${order.id}/refunds`, {
+        lines: [{ order_line_id: lineId, quantity: 1 }],
+      });
       amounts.push((await commissionsOf(t, d, order.id))[0].amount);
     }
     // Net 666 → ⌊100 × 666 / 999⌋ = 66; net 333 → 33; nothing left → reversed at 0.
@@ -185,7 +206,9 @@ describe('commission lifecycle', () => {
     expect(c).toMatchObject({ status: 'settled', amount: 900, settlement_id: s1.id });
 
     // A return after settlement: one unit of three (3,000 of 9,000) → −300.
-    await sk.ok('POST', `/v1/orders/${order.id}/refunds`, { lines: [{ order_line_id: order.lines[0].id, quantity: 1 }] });
+    await sk.ok('POST', `/v1/orders/${order.id}/refunds`, {
+      lines: [{ order_line_id: order.lines[0].id, quantity: 1 }],
+    });
     const adjusted = await sk.ok('GET', `/v1/commissions/${c.id}`);
     expect(adjusted).toMatchObject({
       status: 'settled',
@@ -196,7 +219,11 @@ describe('commission lifecycle', () => {
       settlement_id: s1.id,
     });
     expect(adjusted.adjustments).toHaveLength(1);
-    expect(adjusted.adjustments[0]).toMatchObject({ amount: -300, settlement_id: null, reason: 'refund_after_settlement' });
+    expect(adjusted.adjustments[0]).toMatchObject({
+      amount: -300,
+      settlement_id: null,
+      reason: 'refund_after_settlement',
+    });
     expect(await eventTypesOf(t, d.tenantId, c.id)).toEqual([
       'commission.created',
       'commission.confirmed',
@@ -269,7 +296,10 @@ describe('commission lifecycle', () => {
     // The buyer of the earlier orders is bound to the shopkeeper (客户绑定): it earns in the brand store too.
     const bound = await paidOrder(t, d, d.storeId, [{ variant_id: v.variantId, quantity: 1 }]);
     expect(bound.attribution.rule).toBe('binding');
-    expect((await commissionsOf(t, d, bound.id))[0]).toMatchObject({ promoter_id: d.shopkeeperId, amount: 100 });
+    expect((await commissionsOf(t, d, bound.id))[0]).toMatchObject({
+      promoter_id: d.shopkeeperId,
+      amount: 100,
+    });
     const stranger = { ...ADDRESS, phone: '13900009999' };
     const order = await paidOrder(t, d, d.storeId, [{ variant_id: v.variantId, quantity: 1 }], {
       shipping_address: stranger,

@@ -142,8 +142,15 @@ export interface SettlementPlan {
  */
 export function planSettlement(items: readonly SettleItem[], minPayout: number): SettlementPlan {
   const byPromoter = new Map<string, SettleItem[]>();
-  for (const item of items) byPromoter.set(item.promoter_id, [...(byPromoter.get(item.promoter_id) ?? []), item]);
-  const plan: SettlementPlan = { lines: [], carried_over: [], commission_total: 0, adjustment_total: 0, total: 0 };
+  for (const item of items)
+    byPromoter.set(item.promoter_id, [...(byPromoter.get(item.promoter_id) ?? []), item]);
+  const plan: SettlementPlan = {
+    lines: [],
+    carried_over: [],
+    commission_total: 0,
+    adjustment_total: 0,
+    total: 0,
+  };
   for (const promoterId of [...byPromoter.keys()].sort()) {
     const own = byPromoter.get(promoterId)!;
     const commissions = own.filter((i) => i.kind === 'commission');

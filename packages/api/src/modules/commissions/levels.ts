@@ -117,7 +117,11 @@ export async function listLevels(ctx: TenantCtx) {
 export async function updateLevel(
   ctx: TenantCtx,
   id: string,
-  input: { name?: string | undefined; upgrade_threshold?: number | undefined; keep_threshold?: number | undefined },
+  input: {
+    name?: string | undefined;
+    upgrade_threshold?: number | undefined;
+    keep_threshold?: number | undefined;
+  },
 ) {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     const current = await findLevel(tx, ctx.tenantId, id);
@@ -141,7 +145,9 @@ export async function updateLevel(
 export async function deleteLevel(ctx: TenantCtx, id: string) {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     await findLevel(tx, ctx.tenantId, id);
-    await tx.delete(promoterLevels).where(and(eq(promoterLevels.tenantId, ctx.tenantId), eq(promoterLevels.id, id)));
+    await tx
+      .delete(promoterLevels)
+      .where(and(eq(promoterLevels.tenantId, ctx.tenantId), eq(promoterLevels.id, id)));
     return { id, object: 'promoter_level' as const, deleted: true as const };
   });
 }

@@ -57,7 +57,11 @@ export async function distributionReport(ctx: TenantCtx, month: string) {
       .select({ id: promoters.id })
       .from(promoters)
       .where(
-        and(eq(promoters.tenantId, ctx.tenantId), eq(promoters.kind, 'shopkeeper'), ne(promoters.status, 'terminated')),
+        and(
+          eq(promoters.tenantId, ctx.tenantId),
+          eq(promoters.kind, 'shopkeeper'),
+          ne(promoters.status, 'terminated'),
+        ),
       );
     const shopkeeperSales = shopkeepers.map((s) => sales.get(s.id)?.sales ?? 0).sort((a, b) => a - b);
     const histogram = SALES_BUCKETS.map((from, i) => {
@@ -74,7 +78,9 @@ export async function distributionReport(ctx: TenantCtx, month: string) {
         : shopkeeperSales.length % 2
           ? shopkeeperSales[(shopkeeperSales.length - 1) / 2]!
           : Math.floor(
-              (shopkeeperSales[shopkeeperSales.length / 2 - 1]! + shopkeeperSales[shopkeeperSales.length / 2]!) / 2,
+              (shopkeeperSales[shopkeeperSales.length / 2 - 1]! +
+                shopkeeperSales[shopkeeperSales.length / 2]!) /
+                2,
             );
 
     const ranked = [...sales.entries()]
@@ -84,7 +90,15 @@ export async function distributionReport(ctx: TenantCtx, month: string) {
       ? await tx
           .select({ id: promoters.id, name: promoters.name, kind: promoters.kind, level: promoters.level })
           .from(promoters)
-          .where(and(eq(promoters.tenantId, ctx.tenantId), inArray(promoters.id, ranked.map(([id]) => id))))
+          .where(
+            and(
+              eq(promoters.tenantId, ctx.tenantId),
+              inArray(
+                promoters.id,
+                ranked.map(([id]) => id),
+              ),
+            ),
+          )
       : [];
     const info = new Map(topRows.map((p) => [p.id, p]));
 

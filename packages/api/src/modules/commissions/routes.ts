@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantCtx } from '../../http/context';
 import { listOf, listQuerySchema } from '../../http/pagination';
-import { idParams, metadataPatchSchema, metadataSchema, nameSchema, timestampInput, timestampSchema } from '../../http/schemas';
+import {
+  idParams,
+  metadataPatchSchema,
+  metadataSchema,
+  nameSchema,
+  timestampInput,
+  timestampSchema,
+} from '../../http/schemas';
 import { amountSchema } from '../../lib/money';
 import { PROMOTER_KINDS } from '../promoters/tables';
 import { COMMISSION_STATUSES, isMonth, SETTLEMENT_STATUSES } from './ledger';
@@ -42,7 +49,10 @@ const OWN = ['secret', 'promoter'] as const;
 const idField = z.string().max(64);
 const bpsSchema = z.number().int().min(0).max(10_000);
 const levelSchema = z.number().int().min(0).max(100);
-const monthSchema = z.string().refine(isMonth, 'Use YYYY-MM').describe('A month, YYYY-MM (China Standard Time, UTC+8).');
+const monthSchema = z
+  .string()
+  .refine(isMonth, 'Use YYYY-MM')
+  .describe('A month, YYYY-MM (China Standard Time, UTC+8).');
 
 const ruleSchema = z
   .object({
@@ -50,7 +60,11 @@ const ruleSchema = z
     object: z.literal('commission_rule'),
     name: z.string().nullable(),
     type: z.enum(COMMISSION_RULE_TYPES),
-    rate_bps: z.number().int().nullable().describe('For `percentage`: basis points of the line amount (1000 = 10%).'),
+    rate_bps: z
+      .number()
+      .int()
+      .nullable()
+      .describe('For `percentage`: basis points of the line amount (1000 = 10%).'),
     amount: z.number().int().nullable().describe('For `fixed`: minor units per unit sold.'),
     product_id: z.string().nullable(),
     category_id: z.string().nullable(),
@@ -76,7 +90,13 @@ const ruleMatchFields = {
   store_id: idField.nullable().optional(),
   promoter_kind: z.enum(PROMOTER_KINDS).nullable().optional(),
   min_promoter_level: levelSchema.nullable().optional(),
-  priority: z.number().int().min(-1000).max(1000).optional().describe('Breaks ties between equally specific rules.'),
+  priority: z
+    .number()
+    .int()
+    .min(-1000)
+    .max(1000)
+    .optional()
+    .describe('Breaks ties between equally specific rules.'),
   active: z.boolean().optional(),
 };
 
@@ -118,7 +138,9 @@ const commissionSchema = z
     adjustments: z.array(adjustmentSchema),
     settlement_id: z.string().nullable(),
     order_paid_at: timestampSchema,
-    confirm_after: timestampSchema.nullable().describe('Completion + return window: when it can be confirmed.'),
+    confirm_after: timestampSchema
+      .nullable()
+      .describe('Completion + return window: when it can be confirmed.'),
     confirmed_at: timestampSchema.nullable(),
     settled_at: timestampSchema.nullable(),
     reversed_at: timestampSchema.nullable(),
@@ -151,7 +173,11 @@ const settlementSchema = z
     currency: z.string(),
     period_start: timestampSchema.nullable(),
     period_end: timestampSchema,
-    commission_total: z.number().int().nullable().describe('Null for a promoter token (it sees its own line).'),
+    commission_total: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Null for a promoter token (it sees its own line).'),
     adjustment_total: z.number().int().nullable(),
     total: z.number().int().nullable().describe('The sum of the lines.'),
     line_count: z.number().int().nullable(),
@@ -198,7 +224,12 @@ const evaluationSchema = z
     demoted: z.number().int(),
     unchanged: z.number().int(),
     changes: z.array(
-      z.object({ promoter_id: z.string(), from: z.number().int(), to: z.number().int(), sales: z.number().int() }),
+      z.object({
+        promoter_id: z.string(),
+        from: z.number().int(),
+        to: z.number().int(),
+        sales: z.number().int(),
+      }),
     ),
   })
   .meta({ id: 'PromoterLevelEvaluation' });
@@ -216,7 +247,9 @@ const reportSchema = z
       median_sales: z.number().int(),
       survival_index: z.object({ threshold: z.number().int(), count: z.number().int() }),
       happiness_index: z.object({ threshold: z.number().int(), count: z.number().int() }),
-      histogram: z.array(z.object({ from: z.number().int(), to: z.number().int().nullable(), count: z.number().int() })),
+      histogram: z.array(
+        z.object({ from: z.number().int(), to: z.number().int().nullable(), count: z.number().int() }),
+      ),
     }),
     top_promoters: z.array(
       z.object({
@@ -438,7 +471,8 @@ export const commissionRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'paySettlement',
         tags: settlementTags,
         summary: 'Mark a settlement paid',
-        description: 'Records that the promoters were paid (this API moves no money), with your payout reference.',
+        description:
+          'Records that the promoters were paid (this API moves no money), with your payout reference.',
         params: idParams('stl'),
         body: z.strictObject({ reference: z.string().trim().min(1).max(200).optional() }).nullish(),
         response: { 200: settlementSchema },
@@ -547,7 +581,8 @@ export const commissionRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'deletePromoterLevel',
         tags: levelTags,
         summary: 'Delete a promoter level',
-        description: 'Promoters at the level keep it until the next evaluation, where it can no longer be held.',
+        description:
+          'Promoters at the level keep it until the next evaluation, where it can no longer be held.',
         params: idParams('plvl'),
         response: {
           200: z

@@ -14,13 +14,13 @@ import type { JobHandler } from '../jobs/runner';
 import { enqueueJob } from '../jobs/service';
 import { orderLines, orders, refunds } from '../orders/tables';
 import { findPromoter, promoterScope } from '../promoters/service';
-import { PROMOTER_KINDS } from '../promoters/tables';
+import type { PROMOTER_KINDS } from '../promoters/tables';
 import { requireStore } from '../stores/service';
 import { requireSupplier } from '../suppliers/service';
 import { readTenantSettings } from '../tenants/service';
 import { applyNet, type CommissionStatus, commissionMachine, type LedgerEntry } from './ledger';
 import { baseCommission, type CommissionRule, type LineFacts, selectRule } from './math';
-import { COMMISSION_RULE_TYPES, commissionAdjustments, commissionRules, commissions } from './tables';
+import { type COMMISSION_RULE_TYPES, commissionAdjustments, commissionRules, commissions } from './tables';
 
 type Ctx = Pick<TenantCtx, 'tenantId' | 'clock'>;
 type RuleRow = typeof commissionRules.$inferSelect;
@@ -83,7 +83,8 @@ function checkRuleValues(type: CommissionRuleType, rateBps: number | null, amoun
     errors.push(fieldError('body.amount', 'required', 'A fixed rule needs an amount'));
   if (type !== 'fixed' && amount !== null)
     errors.push(fieldError('body.amount', 'not_allowed', `A ${type} rule has no amount`));
-  if (errors.length) throw badRequest('invalid_commission_rule', 'The rule values do not fit its type.', errors);
+  if (errors.length)
+    throw badRequest('invalid_commission_rule', 'The rule values do not fit its type.', errors);
 }
 
 async function checkRuleReferences(tx: Tx, tenantId: string, input: RuleInput) {
@@ -285,7 +286,9 @@ async function adjustmentsOf(tx: Tx, tenantId: string, ids: string[]) {
   const rows = await tx
     .select()
     .from(commissionAdjustments)
-    .where(and(eq(commissionAdjustments.tenantId, tenantId), inArray(commissionAdjustments.commissionId, ids)))
+    .where(
+      and(eq(commissionAdjustments.tenantId, tenantId), inArray(commissionAdjustments.commissionId, ids)),
+    )
     .orderBy(asc(commissionAdjustments.id));
   for (const r of rows) out.set(r.commissionId, [...(out.get(r.commissionId) ?? []), r]);
   return out;
@@ -301,14 +304,22 @@ const entryOf = (row: CommissionRow): LedgerEntry => ({
 });
 
 /** The line amounts left after succeeded refunds (open ones hold their amount but are not final). */
-async function netByLine(tx: Tx, tenantId: string, orderId: string, lines: Array<{ id: string; total: number }>) {
+async function netByLine(
+  tx: Tx,
+  tenantId: string,
+  orderId: string,
+  lines: Array<{ id: string; total: number }>,
+) {
   const rows = await tx
     .select({ lines: refunds.lines })
     .from(refunds)
-    .where(and(eq(refunds.tenantId, tenantId), eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')));
+    .where(
+      and(eq(refunds.tenantId, tenantId), eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')),
+    );
   const net = new Map(lines.map((l) => [l.id, l.total]));
   for (const r of rows) {
-    for (const p of r.lines) net.set(p.order_line_id, Math.max(0, (net.get(p.order_line_id) ?? 0) - p.amount));
+    for (const p of r.lines)
+      net.set(p.order_line_id, Math.max(0, (net.get(p.order_line_id) ?? 0) - p.amount));
   }
   return net;
 }
@@ -373,7 +384,8 @@ async function createCommissions(tx: Tx, ctx: Ctx, order: typeof orders.$inferSe
     };
   });
   const rows = await tx.insert(commissions).values(values).returning();
-  for (const row of rows) await recordEvent(tx, ctx, { type: 'commission.created', object: presentCommission(row) });
+  for (const row of rows)
+    await recordEvent(tx, ctx, { type: 'commission.created', object: presentCommission(row) });
   return rows;
 }
 
@@ -421,7 +433,11 @@ export async function syncOrderCommissions(tx: Tx, ctx: Ctx, orderId: string): P
     let status: CommissionStatus = entry.status;
     if (confirmable && status === 'pending') status = commissionMachine.next(status, 'confirm');
     const confirmed = status === 'confirmed' && row.status === 'pending';
-    if (change.kind === 'none' && !confirmed && (row.confirmAfter?.getTime() ?? null) === (confirmAfter?.getTime() ?? null)) {
+    if (
+      change.kind === 'none' &&
+      !confirmed &&
+      (row.confirmAfter?.getTime() ?? null) === (confirmAfter?.getTime() ?? null)
+    ) {
       continue;
     }
     if (change.kind === 'adjust') {
@@ -453,7 +469,8 @@ export async function syncOrderCommissions(tx: Tx, ctx: Ctx, orderId: string): P
       .returning();
     const object = async () =>
       presentCommission(updated!, (await adjustmentsOf(tx, ctx.tenantId, [row.id])).get(row.id) ?? []);
-    if (change.kind === 'reverse') await recordEvent(tx, ctx, { type: 'commission.reversed', object: await object() });
+    if (change.kind === 'reverse')
+      await recordEvent(tx, ctx, { type: 'commission.reversed', object: await object() });
     if (change.kind === 'amend' || change.kind === 'adjust') {
       await recordEvent(tx, ctx, { type: 'commission.adjusted', object: await object() });
     }
@@ -463,7 +480,12 @@ export async function syncOrderCommissions(tx: Tx, ctx: Ctx, orderId: string): P
     await enqueueJob(
       tx,
       ctx.tenantId,
-      { kind: CONFIRM_COMMISSIONS_JOB, runAt: confirmAfter, payload: { order_id: orderId }, dedupeKey: orderId },
+      {
+        kind: CONFIRM_COMMISSIONS_JOB,
+        runAt: confirmAfter,
+        payload: { order_id: orderId },
+        dedupeKey: orderId,
+      },
       now,
     );
   }

@@ -138,7 +138,12 @@ export async function createSettlement(ctx: TenantCtx, input: CreateSettlementIn
       .orderBy(asc(commissionAdjustments.id))
       .for('update');
     const items: SettleItem[] = [
-      ...open.map((c) => ({ promoter_id: c.promoterId, kind: 'commission' as const, id: c.id, amount: c.amount })),
+      ...open.map((c) => ({
+        promoter_id: c.promoterId,
+        kind: 'commission' as const,
+        id: c.id,
+        amount: c.amount,
+      })),
       ...adjustments.map((a) => ({
         promoter_id: a.promoterId,
         kind: 'adjustment' as const,
@@ -184,7 +189,12 @@ export async function createSettlement(ctx: TenantCtx, input: CreateSettlementIn
       const chunk = commissionIds.slice(i, i + 1000);
       const claimed = await tx
         .update(commissions)
-        .set({ status: commissionMachine.next('confirmed', 'settle'), settlementId, settledAt: now, updatedAt: now })
+        .set({
+          status: commissionMachine.next('confirmed', 'settle'),
+          settlementId,
+          settledAt: now,
+          updatedAt: now,
+        })
         .where(
           and(
             eq(commissions.tenantId, ctx.tenantId),
@@ -359,7 +369,12 @@ export async function settlementLinesCsv(ctx: TenantCtx, id: string): Promise<st
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     await findSettlement(tx, ctx, id);
     const rows = await tx
-      .select({ line: settlementLines, name: promoters.name, kind: promoters.kind, externalId: promoters.externalId })
+      .select({
+        line: settlementLines,
+        name: promoters.name,
+        kind: promoters.kind,
+        externalId: promoters.externalId,
+      })
       .from(settlementLines)
       .innerJoin(
         promoters,

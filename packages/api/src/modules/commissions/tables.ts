@@ -148,7 +148,10 @@ export const commissions = pgTable(
     index('commissions_paid_idx').on(t.tenantId, t.orderPaidAt),
     index('commissions_settlement_idx').on(t.tenantId, t.settlementId),
     foreignKey({ columns: [t.tenantId, t.orderId], foreignColumns: [orders.tenantId, orders.id] }),
-    foreignKey({ columns: [t.tenantId, t.orderLineId], foreignColumns: [orderLines.tenantId, orderLines.id] }),
+    foreignKey({
+      columns: [t.tenantId, t.orderLineId],
+      foreignColumns: [orderLines.tenantId, orderLines.id],
+    }),
     foreignKey({ columns: [t.tenantId, t.promoterId], foreignColumns: [promoters.tenantId, promoters.id] }),
     foreignKey({
       columns: [t.tenantId, t.settlementId],
@@ -160,10 +163,7 @@ export const commissions = pgTable(
       sql`${t.lineAmount} >= 0 and ${t.netAmount} between 0 and ${t.lineAmount}
         and ${t.amount} between 0 and ${t.estimatedAmount} and ${t.estimatedAmount} <= ${t.lineAmount}`,
     ),
-    check(
-      'commissions_settled_check',
-      sql`(${t.status} = 'settled') = (${t.settlementId} is not null)`,
-    ),
+    check('commissions_settled_check', sql`(${t.status} = 'settled') = (${t.settlementId} is not null)`),
   ],
 );
 
@@ -188,7 +188,9 @@ export const commissionAdjustments = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     index('commission_adjustments_commission_idx').on(t.tenantId, t.commissionId),
-    index('commission_adjustments_open_idx').on(t.tenantId, t.promoterId).where(sql`${t.settlementId} is null`),
+    index('commission_adjustments_open_idx')
+      .on(t.tenantId, t.promoterId)
+      .where(sql`${t.settlementId} is null`),
     foreignKey({
       columns: [t.tenantId, t.commissionId],
       foreignColumns: [commissions.tenantId, commissions.id],
