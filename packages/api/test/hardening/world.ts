@@ -85,6 +85,41 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     amount: order.total,
   });
   const refund = await post(`/v1/orders/${order.id}/refunds`, { amount: 1, status: 'pending' });
+  // Commissions: a rule and a level; an order in the shopkeeper's store, completed with no return
+  // window so its commission is confirmed at once, then settled.
+  const settings = await t.request({
+    method: 'PATCH',
+    url: `/v1/tenants/${tenant.body.id}`,
+    key: partnerToken,
+    body: { settings: { return_window_days: 0 } },
+  });
+  expectStatus(settings, 200);
+  const commissionRule = await post('/v1/commission_rules', { type: 'percentage', rate_bps: 1000 });
+  const promoterLevel = await post('/v1/promoter_levels', {
+    level: 1,
+    name: `${name} 银牌`,
+    upgrade_threshold: 1_000_000,
+  });
+  const shopOrder = await post('/v1/orders', {
+    store_id: shop.id,
+    lines: [{ variant_id: product.variants[0].id, quantity: 1 }],
+    shipping_address: { ...address, phone: '13900000000' },
+  });
+  const shopPaid = await post(`/v1/orders/${shopOrder.id}/payments`, {
+    provider: 'wechat_pay',
+    reference: `wx-shop-${name}`,
+    amount: shopOrder.total,
+  });
+  await post(`/v1/fulfillments/${shopPaid.order.fulfillments[0].id}/shipments`, {
+    carrier: 'SF',
+    tracking_number: `SF-${name}`,
+  });
+  expectStatus(await t.request({ method: 'POST', url: `/v1/orders/${shopOrder.id}/complete`, key: sk }), 200);
+  const settlement = await post('/v1/settlements', {});
+  const commission =
+    settlement.lines[0] &&
+    (await t.request({ method: 'GET', url: `/v1/commissions?order_id=${shopOrder.id}`, key: sk })).body
+      .data[0];
   const sale = await post('/v1/flash_sales', {
     name: `${name} 秒杀`,
     starts_at: '2030-01-01T00:00:00Z',
@@ -122,6 +157,10 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/events': delivery.event_id,
       '/v1/suppliers': supplier.id,
       '/v1/api_keys': extraKey.id,
+      '/v1/commission_rules': commissionRule.id,
+      '/v1/promoter_levels': promoterLevel.id,
+      '/v1/commissions': commission.id,
+      '/v1/settlements': settlement.id,
     },
   };
 }
