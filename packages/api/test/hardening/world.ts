@@ -116,10 +116,12 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
   });
   expectStatus(await t.request({ method: 'POST', url: `/v1/orders/${shopOrder.id}/complete`, key: sk }), 200);
   const settlement = await post('/v1/settlements', {});
-  const commission =
-    settlement.lines[0] &&
-    (await t.request({ method: 'GET', url: `/v1/commissions?order_id=${shopOrder.id}`, key: sk })).body
-      .data[0];
+  const commissions = await t.request({
+    method: 'GET',
+    url: `/v1/commissions?order_id=${shopOrder.id}`,
+    key: sk,
+  });
+  const commission = commissions.body.data[0];
   const sale = await post('/v1/flash_sales', {
     name: `${name} 秒杀`,
     starts_at: '2030-01-01T00:00:00Z',
