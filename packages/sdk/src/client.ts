@@ -3,6 +3,7 @@ import { Core } from './core';
 import type { paths } from './generated/api';
 import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
+import { CommissionRules, Commissions, PromoterLevels, Reports, Settlements } from './resources/commissions';
 import { CustomerBindings, Customers } from './resources/customers';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
@@ -103,6 +104,16 @@ export class Mujiang {
   readonly fulfillments: Fulfillments;
   readonly refunds: Refunds;
   readonly flashSales: FlashSales;
+  /** Commission rules (secret key). */
+  readonly commissionRules: CommissionRules;
+  /** The commission ledger (secret key, or a promoter token for its own). */
+  readonly commissions: Commissions;
+  /** Settlements (secret key; a promoter token reads its own lines). */
+  readonly settlements: Settlements;
+  /** Promoter levels (secret key). */
+  readonly promoterLevels: PromoterLevels;
+  /** Reports (secret key). */
+  readonly reports: Reports;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -155,6 +166,11 @@ export class Mujiang {
     this.fulfillments = new Fulfillments(core);
     this.refunds = new Refunds(core);
     this.flashSales = new FlashSales(core);
+    this.commissionRules = new CommissionRules(core);
+    this.commissions = new Commissions(core);
+    this.settlements = new Settlements(core);
+    this.promoterLevels = new PromoterLevels(core);
+    this.reports = new Reports(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;

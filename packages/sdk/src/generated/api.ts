@@ -1482,6 +1482,250 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/commission_rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List commission rules */
+        get: operations["listCommissionRules"];
+        put?: never;
+        /**
+         * Create a commission rule
+         * @description Percentage (`rate_bps`), fixed amount per unit (`amount`), or `margin` (the shopkeeper earns the line amount less the supply price). The most specific matching rule wins: product > category > supplier > store > promoter level > promoter kind, then priority, then the newest. Every commission is capped at the tenant `commission_cap_bps` of its line (default 50%). Applies to orders paid afterwards.
+         */
+        post: operations["createCommissionRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commission_rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a commission rule */
+        get: operations["getCommissionRule"];
+        put?: never;
+        post?: never;
+        /** Delete a commission rule */
+        delete: operations["deleteCommissionRule"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a commission rule
+         * @description Changes apply to orders paid afterwards; the ledger keeps what it recorded.
+         */
+        patch: operations["updateCommissionRule"];
+        trace?: never;
+    };
+    "/v1/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List commissions
+         * @description The ledger, newest first. A promoter token lists only its own commissions.
+         */
+        get: operations["listCommissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a commission */
+        get: operations["getCommission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List settlements
+         * @description A promoter token lists the settlements that pay it, with its own line only.
+         */
+        get: operations["listSettlements"];
+        put?: never;
+        /**
+         * Create a settlement
+         * @description Batches every confirmed, unsettled commission (confirmed by `period_end`, default now) and every unsettled adjustment, one line per promoter. Balances below the tenant `min_payout`, or negative, are carried over. 409 nothing_to_settle when no line results.
+         */
+        post: operations["createSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a settlement with its lines */
+        get: operations["getSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a settlement paid
+         * @description Records that the promoters were paid (this API moves no money), with your payout reference.
+         */
+        post: operations["paySettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{id}/lines.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the settlement lines as CSV
+         * @description text/csv (RFC 4180, header row): settlement_id, promoter_id, promoter_name, promoter_kind, promoter_external_id, currency, commission_count, commission_total, adjustment_count, adjustment_total, amount.
+         */
+        get: operations["exportSettlementLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promoter_levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List promoter levels (lowest first) */
+        get: operations["listPromoterLevels"];
+        put?: never;
+        /**
+         * Define a promoter level
+         * @description Monthly sales thresholds: reaching `upgrade_threshold` in a month promotes to the level; `keep_threshold` (default the upgrade threshold) holds it (保级). Levels are re-evaluated at the end of every month (UTC+8) and match commission rules through `min_promoter_level`.
+         */
+        post: operations["createPromoterLevel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promoter_levels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a promoter level */
+        get: operations["getPromoterLevel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a promoter level
+         * @description Promoters at the level keep it until the next evaluation, where it can no longer be held.
+         */
+        delete: operations["deletePromoterLevel"];
+        options?: never;
+        head?: never;
+        /** Update a promoter level */
+        patch: operations["updatePromoterLevel"];
+        trace?: never;
+    };
+    "/v1/promoter_levels/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-evaluate promoter levels on a month now
+         * @description What the monthly job does at the end of each month, for a month you name (e.g. after changing thresholds). Running it again for the same month changes nothing more.
+         */
+        post: operations["evaluatePromoterLevels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monthly shopkeeper distribution (生存指数 / 幸福指数)
+         * @description How many shopkeepers pass the survival index (monthly sales ≥ ¥10,000) and the happiness index (≥ ¥50,000), a histogram of monthly sales, the top promoters and sales by store.
+         */
+        get: operations["getDistributionReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1735,6 +1979,215 @@ export interface components {
             /** @description ISO-8601 UTC timestamp. */
             updated_at: string;
             children: components["schemas"]["CategoryNode"][];
+        };
+        CommissionRule: {
+            id: string;
+            /** @constant */
+            object: "commission_rule";
+            name: string | null;
+            /** @enum {string} */
+            type: "percentage" | "fixed" | "margin";
+            /** @description For `percentage`: basis points of the line amount (1000 = 10%). */
+            rate_bps: number | null;
+            /** @description For `fixed`: minor units per unit sold. */
+            amount: number | null;
+            product_id: string | null;
+            category_id: string | null;
+            supplier_id: string | null;
+            store_id: string | null;
+            promoter_kind: ("shopkeeper" | "guide" | "affiliate") | null;
+            /** @description Applies to promoters at this level or above. */
+            min_promoter_level: number | null;
+            priority: number;
+            active: boolean;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
+        CommissionAdjustment: {
+            id: string;
+            /** @constant */
+            object: "commission_adjustment";
+            commission_id: string;
+            /** @description Negative for a refund after settlement. */
+            amount: number;
+            currency: string;
+            reason: string;
+            /** @description The settlement that netted it; null until then. */
+            settlement_id: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+        };
+        Commission: {
+            id: string;
+            /** @constant */
+            object: "commission";
+            /** @enum {string} */
+            status: "pending" | "confirmed" | "settled" | "reversed";
+            promoter_id: string;
+            order_id: string;
+            order_line_id: string;
+            store_id: string;
+            /** @description The rule that priced it; null when no rule matched (amount 0). */
+            rule_id: string | null;
+            rule_type: ("percentage" | "fixed" | "margin") | null;
+            currency: string;
+            /** @description What the buyer paid for the line. */
+            line_amount: number;
+            /** @description The line amount less succeeded refunds. */
+            net_amount: number;
+            /** @description The commission on the whole line when the order was paid. */
+            estimated_amount: number;
+            /** @description The commission on the net amount; frozen once settled. */
+            amount: number;
+            /** @description amount + adjusted_amount once confirmed (null while pending). */
+            final_amount: number | null;
+            /** @description Sum of the adjustments made after settlement. */
+            adjusted_amount: number;
+            adjustments: components["schemas"]["CommissionAdjustment"][];
+            settlement_id: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            order_paid_at: string;
+            /** @description Completion + return window: when it can be confirmed. */
+            confirm_after: string | null;
+            confirmed_at: string | null;
+            settled_at: string | null;
+            reversed_at: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
+        SettlementLine: {
+            id: string;
+            /** @constant */
+            object: "settlement_line";
+            settlement_id: string;
+            promoter_id: string;
+            currency: string;
+            commission_count: number;
+            commission_total: number;
+            adjustment_count: number;
+            adjustment_total: number;
+            /** @description commission_total + adjustment_total; never negative. */
+            amount: number;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+        };
+        Settlement: {
+            id: string;
+            /** @constant */
+            object: "settlement";
+            /** @enum {string} */
+            status: "pending" | "paid";
+            currency: string;
+            period_start: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            period_end: string;
+            /** @description Null for a promoter token (it sees its own line). */
+            commission_total: number | null;
+            adjustment_total: number | null;
+            /** @description The sum of the lines. */
+            total: number | null;
+            line_count: number | null;
+            commission_count: number | null;
+            adjustment_count: number | null;
+            min_payout: number;
+            /** @description Balances left for the next settlement. */
+            carried_over: {
+                promoter_id: string;
+                amount: number;
+                /** @enum {string} */
+                reason: "below_min_payout" | "negative_balance";
+            }[];
+            lines: components["schemas"]["SettlementLine"][];
+            reference: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            paid_at: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
+        PromoterLevel: {
+            id: string;
+            /** @constant */
+            object: "promoter_level";
+            level: number;
+            name: string;
+            /** @description Monthly sales (minor units) that reach this level. */
+            upgrade_threshold: number;
+            /** @description Monthly sales that hold this level (保级). */
+            keep_threshold: number;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
+        PromoterLevelEvaluation: {
+            /** @constant */
+            object: "promoter_level_evaluation";
+            month: string;
+            evaluated: number;
+            promoted: number;
+            demoted: number;
+            unchanged: number;
+            changes: {
+                promoter_id: string;
+                from: number;
+                to: number;
+                sales: number;
+            }[];
+        };
+        DistributionReport: {
+            /** @constant */
+            object: "distribution_report";
+            month: string;
+            currency: string;
+            /** @description ISO-8601 UTC timestamp. */
+            period_start: string;
+            /** @description ISO-8601 UTC timestamp. */
+            period_end: string;
+            shopkeepers: {
+                total: number;
+                with_sales: number;
+                median_sales: number;
+                survival_index: {
+                    threshold: number;
+                    count: number;
+                };
+                happiness_index: {
+                    threshold: number;
+                    count: number;
+                };
+                histogram: {
+                    from: number;
+                    to: number | null;
+                    count: number;
+                }[];
+            };
+            top_promoters: {
+                promoter_id: string;
+                name: string | null;
+                kind: ("shopkeeper" | "guide" | "affiliate") | null;
+                level: number | null;
+                sales: number;
+                commission: number;
+                orders: number;
+            }[];
+            sales_by_store: {
+                store_id: string;
+                name: string;
+                kind: string;
+                orders: number;
+                sales: number;
+            }[];
         };
         Address: {
             name: string;
@@ -2292,6 +2745,8 @@ export interface components {
                 auto_complete_days: number;
                 return_window_days: number;
                 cart_ttl_days: number;
+                commission_cap_bps: number;
+                min_payout: number;
             };
             metadata: {
                 [key: string]: string;
@@ -2429,6 +2884,8 @@ export interface components {
                 auto_complete_days: number;
                 return_window_days: number;
                 cart_ttl_days: number;
+                commission_cap_bps: number;
+                min_payout: number;
             };
             metadata: {
                 [key: string]: string;
@@ -2462,6 +2919,20 @@ export interface components {
             token: string;
             /** @description ISO-8601 UTC timestamp. */
             expires_at: string;
+        };
+        DeletedCommissionRule: {
+            id: string;
+            /** @constant */
+            object: "commission_rule";
+            /** @constant */
+            deleted: true;
+        };
+        DeletedPromoterLevel: {
+            id: string;
+            /** @constant */
+            object: "promoter_level";
+            /** @constant */
+            deleted: true;
         };
     };
     responses: never;
@@ -2645,6 +3116,10 @@ export interface operations {
                         return_window_days?: number;
                         /** @description Carts expire this long after their last change. */
                         cart_ttl_days?: number;
+                        /** @description Cap on the commission of one order line, in basis points of its amount (default 5000 = 50%). */
+                        commission_cap_bps?: number;
+                        /** @description Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0). */
+                        min_payout?: number;
                     };
                     /** @description Your own key–value pairs (≤ 50 keys, values ≤ 500 characters). */
                     metadata?: {
@@ -2844,6 +3319,10 @@ export interface operations {
                         return_window_days?: number;
                         /** @description Carts expire this long after their last change. */
                         cart_ttl_days?: number;
+                        /** @description Cap on the commission of one order line, in basis points of its amount (default 5000 = 50%). */
+                        commission_cap_bps?: number;
+                        /** @description Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0). */
+                        min_payout?: number;
                     };
                     /** @description Keys to set; a null value removes the key. */
                     metadata?: {
@@ -3132,7 +3611,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "commissions:read" | "commissions:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -3799,7 +4278,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "commissions:read" | "commissions:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -12542,6 +13021,1780 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FlashSale"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCommissionRules: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                active?: "true" | "false";
+                type?: "percentage" | "fixed" | "margin";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["CommissionRule"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCommissionRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "percentage" | "fixed" | "margin";
+                    name?: string | null;
+                    /** @description Required for `percentage`: basis points (1000 = 10%). */
+                    rate_bps?: number | null;
+                    /** @description Required for `fixed`: minor units per unit sold. */
+                    amount?: number | null;
+                    product_id?: string | null;
+                    category_id?: string | null;
+                    supplier_id?: string | null;
+                    store_id?: string | null;
+                    promoter_kind?: ("shopkeeper" | "guide" | "affiliate") | null;
+                    min_promoter_level?: number | null;
+                    /** @description Breaks ties between equally specific rules. */
+                    priority?: number;
+                    active?: boolean;
+                    /** @description Your own key–value pairs (≤ 50 keys, values ≤ 500 characters). */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRule"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCommissionRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `crule_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRule"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCommissionRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `crule_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedCommissionRule"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCommissionRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `crule_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type?: "percentage" | "fixed" | "margin";
+                    name?: string | null;
+                    /** @description Required for `percentage`: basis points (1000 = 10%). */
+                    rate_bps?: number | null;
+                    /** @description Required for `fixed`: minor units per unit sold. */
+                    amount?: number | null;
+                    product_id?: string | null;
+                    category_id?: string | null;
+                    supplier_id?: string | null;
+                    store_id?: string | null;
+                    promoter_kind?: ("shopkeeper" | "guide" | "affiliate") | null;
+                    min_promoter_level?: number | null;
+                    /** @description Breaks ties between equally specific rules. */
+                    priority?: number;
+                    active?: boolean;
+                    /** @description Keys to set; a null value removes the key. */
+                    metadata?: {
+                        [key: string]: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRule"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCommissions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                promoter_id?: string;
+                status?: "pending" | "confirmed" | "settled" | "reversed";
+                order_id?: string;
+                settlement_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Commission"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `com_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSettlements: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                status?: "pending" | "paid";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Settlement"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
+                     */
+                    period_start?: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
+                     */
+                    period_end?: string;
+                    /** @description Your own key–value pairs (≤ 50 keys, values ≤ 500 characters). */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `stl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    paySettlement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description An id starting with `stl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportSettlementLines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `stl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPromoterLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["PromoterLevel"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPromoterLevel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    level: number;
+                    name: string;
+                    /** @description Amount in minor units (分). */
+                    upgrade_threshold: number;
+                    /** @description Amount in minor units (分). */
+                    keep_threshold?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterLevel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPromoterLevel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `plvl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterLevel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePromoterLevel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `plvl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedPromoterLevel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePromoterLevel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `plvl_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Amount in minor units (分). */
+                    upgrade_threshold?: number;
+                    /** @description Amount in minor units (分). */
+                    keep_threshold?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterLevel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evaluatePromoterLevels: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A month, YYYY-MM (China Standard Time, UTC+8). */
+                    month: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterLevelEvaluation"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDistributionReport: {
+        parameters: {
+            query: {
+                /** @description A month, YYYY-MM (China Standard Time, UTC+8). */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionReport"];
                 };
             };
             /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
