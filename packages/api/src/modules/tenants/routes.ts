@@ -66,7 +66,9 @@ const settingsInput = z.strictObject({
     .describe('Cap on the commission of one order line, in basis points of its amount (default 5000 = 50%).'),
   min_payout: amountSchema
     .optional()
-    .describe('Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0).'),
+    .describe(
+      'Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0).',
+    ),
 });
 
 const tenantSchema = z
