@@ -70,7 +70,7 @@ export function applyNet(e: LedgerEntry, net: number): { entry: LedgerEntry; cha
       return { entry: next, change: { kind: 'none' } };
     case 'pending':
     case 'confirmed': {
-      if (net === 0) {
+      if (net === 0 && e.gross > 0) {
         next.status = commissionMachine.next(e.status, 'reverse');
         next.amount = 0;
         return { entry: next, change: { kind: 'reverse', from: e.amount } };

@@ -1,4 +1,5 @@
-import { and, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, lt, ne, sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/client';
 import { withTenant } from '../../db/tenancy';
 import type { TenantCtx } from '../../lib/context';
 import { orders } from '../orders/tables';
@@ -29,78 +30,69 @@ export async function distributionReport(ctx: TenantCtx, month: string) {
   const { start, end } = monthRange(month);
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     const { currency } = await readTenantSettings(tx, ctx.tenantId);
-    const perPromoter = await tx
+    const inMonth = and(
+      eq(commissions.tenantId, ctx.tenantId),
+      gte(commissions.orderPaidAt, start),
+      lt(commissions.orderPaidAt, end),
+      ne(commissions.status, 'reversed'),
+    );
+    // Every shopkeeper counts, including those who sold nothing: the distribution, not the
+    // average. One aggregate in the database, however many shopkeepers the tenant has.
+    const buckets = SALES_BUCKETS.map((from, i) => {
+      const to = SALES_BUCKETS[i + 1];
+      return to === undefined
+        ? sql`count(*) filter (where sales >= ${from})`
+        : sql`count(*) filter (where sales >= ${from} and sales < ${to})`;
+    });
+    const [stats] = rowsOf<Record<string, string | number | null>>(
+      await tx.execute(sql`
+        with sales as (
+          select ${commissions.promoterId} as promoter_id, sum(${commissions.netAmount}) as sales
+          from ${commissions} where ${inMonth} group by ${commissions.promoterId}
+        ), shop as (
+          select coalesce(sales.sales, 0) as sales
+          from ${promoters} left join sales on sales.promoter_id = ${promoters.id}
+          where ${promoters.tenantId} = ${ctx.tenantId} and ${promoters.kind} = 'shopkeeper'
+            and ${promoters.status} <> 'terminated'
+        )
+        select count(*) as total,
+          count(*) filter (where sales > 0) as with_sales,
+          coalesce(percentile_disc(0.5) within group (order by sales), 0) as median,
+          count(*) filter (where sales >= ${SURVIVAL_INDEX}) as survival,
+          count(*) filter (where sales >= ${HAPPINESS_INDEX}) as happiness,
+          ${sql.join(
+            buckets.map((b, i) => sql`${b} as ${sql.identifier(`b${i}`)}`),
+            sql`, `,
+          )}
+        from shop`),
+    );
+    const num = (v: unknown) => Number(v ?? 0);
+    const histogram = SALES_BUCKETS.map((from, i) => ({
+      from,
+      to: SALES_BUCKETS[i + 1] ?? null,
+      count: num(stats?.[`b${i}`]),
+    }));
+
+    const salesSum = sql<string>`sum(${commissions.netAmount})`;
+    const top = await tx
       .select({
         promoterId: commissions.promoterId,
-        sales: sql<string>`sum(${commissions.netAmount})`,
+        name: promoters.name,
+        kind: promoters.kind,
+        level: promoters.level,
+        sales: salesSum,
         commission: sql<string>`sum(${commissions.amount} + ${commissions.adjustedAmount})`,
         orders: sql<string>`count(distinct ${commissions.orderId})`,
       })
       .from(commissions)
-      .where(
-        and(
-          eq(commissions.tenantId, ctx.tenantId),
-          gte(commissions.orderPaidAt, start),
-          lt(commissions.orderPaidAt, end),
-          ne(commissions.status, 'reversed'),
-        ),
+      .innerJoin(
+        promoters,
+        and(eq(promoters.tenantId, commissions.tenantId), eq(promoters.id, commissions.promoterId)),
       )
-      .groupBy(commissions.promoterId);
-    const sales = new Map(
-      perPromoter.map((r) => [
-        r.promoterId,
-        { sales: Number(r.sales), commission: Number(r.commission), orders: Number(r.orders) },
-      ]),
-    );
-    // Every shopkeeper counts, including those who sold nothing: the distribution, not the average.
-    const shopkeepers = await tx
-      .select({ id: promoters.id })
-      .from(promoters)
-      .where(
-        and(
-          eq(promoters.tenantId, ctx.tenantId),
-          eq(promoters.kind, 'shopkeeper'),
-          ne(promoters.status, 'terminated'),
-        ),
-      );
-    const shopkeeperSales = shopkeepers.map((s) => sales.get(s.id)?.sales ?? 0).sort((a, b) => a - b);
-    const histogram = SALES_BUCKETS.map((from, i) => {
-      const to = SALES_BUCKETS[i + 1] ?? null;
-      return {
-        from,
-        to,
-        count: shopkeeperSales.filter((s) => s >= from && (to === null || s < to)).length,
-      };
-    });
-    const median =
-      shopkeeperSales.length === 0
-        ? 0
-        : shopkeeperSales.length % 2
-          ? shopkeeperSales[(shopkeeperSales.length - 1) / 2]!
-          : Math.floor(
-              (shopkeeperSales[shopkeeperSales.length / 2 - 1]! +
-                shopkeeperSales[shopkeeperSales.length / 2]!) /
-                2,
-            );
-
-    const ranked = [...sales.entries()]
-      .sort((a, b) => b[1].sales - a[1].sales || a[0].localeCompare(b[0]))
-      .slice(0, TOP_PROMOTERS);
-    const topRows = ranked.length
-      ? await tx
-          .select({ id: promoters.id, name: promoters.name, kind: promoters.kind, level: promoters.level })
-          .from(promoters)
-          .where(
-            and(
-              eq(promoters.tenantId, ctx.tenantId),
-              inArray(
-                promoters.id,
-                ranked.map(([id]) => id),
-              ),
-            ),
-          )
-      : [];
-    const info = new Map(topRows.map((p) => [p.id, p]));
+      .where(inMonth)
+      .groupBy(commissions.promoterId, promoters.name, promoters.kind, promoters.level)
+      .orderBy(sql`${salesSum} desc`, commissions.promoterId)
+      .limit(TOP_PROMOTERS);
 
     const byStore = await tx
       .select({
@@ -132,27 +124,21 @@ export async function distributionReport(ctx: TenantCtx, month: string) {
       period_start: start.toISOString(),
       period_end: end.toISOString(),
       shopkeepers: {
-        total: shopkeepers.length,
-        with_sales: shopkeeperSales.filter((s) => s > 0).length,
-        median_sales: median,
-        survival_index: {
-          threshold: SURVIVAL_INDEX,
-          count: shopkeeperSales.filter((s) => s >= SURVIVAL_INDEX).length,
-        },
-        happiness_index: {
-          threshold: HAPPINESS_INDEX,
-          count: shopkeeperSales.filter((s) => s >= HAPPINESS_INDEX).length,
-        },
+        total: num(stats?.total),
+        with_sales: num(stats?.with_sales),
+        median_sales: num(stats?.median),
+        survival_index: { threshold: SURVIVAL_INDEX, count: num(stats?.survival) },
+        happiness_index: { threshold: HAPPINESS_INDEX, count: num(stats?.happiness) },
         histogram,
       },
-      top_promoters: ranked.map(([id, s]) => ({
-        promoter_id: id,
-        name: info.get(id)?.name ?? null,
-        kind: info.get(id)?.kind ?? null,
-        level: info.get(id)?.level ?? null,
-        sales: s.sales,
-        commission: s.commission,
-        orders: s.orders,
+      top_promoters: top.map((r) => ({
+        promoter_id: r.promoterId,
+        name: r.name,
+        kind: r.kind,
+        level: r.level,
+        sales: Number(r.sales),
+        commission: Number(r.commission),
+        orders: Number(r.orders),
       })),
       sales_by_store: byStore.map((r) => ({
         store_id: r.storeId,

@@ -484,7 +484,8 @@ export async function syncOrderCommissions(tx: Tx, ctx: Ctx, orderId: string): P
         kind: CONFIRM_COMMISSIONS_JOB,
         runAt: confirmAfter,
         payload: { order_id: orderId },
-        dedupeKey: orderId,
+        // Keyed by the moment too: a changed return window schedules a new job.
+        dedupeKey: `${orderId}:${confirmAfter.toISOString()}`,
       },
       now,
     );
