@@ -64,8 +64,11 @@ describe('commissions, settlements and reports through the SDK', () => {
     expect((await mujiang.commissions.retrieve(commission!.id)).status).toBe('confirmed');
 
     const settlement = await mujiang.settlements.create();
-    expect(settlement.lines).toHaveLength(1);
+    expect(settlement.lines.data).toHaveLength(1);
     expect(settlement.total).toBe(1_500);
+    const all = [];
+    for await (const line of mujiang.settlements.lines(settlement.id, { limit: 1 })) all.push(line);
+    expect(all.map((l) => l.amount)).toEqual([1_500]);
     const csv = await mujiang.settlements.exportLinesCsv(settlement.id);
     expect(csv.split('\r\n')[1]).toBe(
       `${settlement.id},${shopkeeper.id},店主,shopkeeper,,CNY,1,1500,0,0,1500`,

@@ -91,12 +91,12 @@ describe('ledger property through the API', () => {
             const res = await sk.call('POST', '/v1/settlements', {});
             if (res.status === 201) {
               const s = res.body;
-              expect(s.lines.reduce((a: number, l: any) => a + l.amount, 0)).toBe(s.total);
-              for (const l of s.lines) {
+              expect(s.lines.data.reduce((a: number, l: any) => a + l.amount, 0)).toBe(s.total);
+              for (const l of s.lines.data) {
                 expect(l.amount).toBeGreaterThanOrEqual(0);
                 expect(l.amount).toBe(l.commission_total + l.adjustment_total);
               }
-              paidOut.push(s.lines.find((l: any) => l.promoter_id === shop.promoterId)?.amount ?? 0);
+              paidOut.push(s.lines.data.find((l: any) => l.promoter_id === shop.promoterId)?.amount ?? 0);
             } else {
               expect(res.body.code).toBe('nothing_to_settle');
             }

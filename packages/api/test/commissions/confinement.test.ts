@@ -43,7 +43,7 @@ describe('promoter tokens', () => {
     clock.advance(7 * DAY);
     await t.app.jobs.drain();
     const s = await settle(t, d);
-    expect(s.lines).toHaveLength(2);
+    expect(s.lines.data).toHaveLength(2);
     const [myCommission] = await commissionsOf(t, d, mine.id);
     const [theirCommission] = await commissionsOf(t, d, theirs.id);
 
@@ -61,8 +61,19 @@ describe('promoter tokens', () => {
     const settlements = await me.ok('GET', '/v1/settlements');
     expect(settlements.data).toHaveLength(1);
     const own = await me.ok('GET', `/v1/settlements/${s.id}`);
-    expect(own.lines.map((l: any) => l.promoter_id)).toEqual([d.shopkeeperId]);
+    expect(own.lines.data.map((l: any) => l.promoter_id)).toEqual([d.shopkeeperId]);
     expect(own.total).toBeNull();
+    const ownLines = await me.ok('GET', `/v1/settlements/${s.id}/lines`);
+    expect(ownLines.data.map((l: any) => l.promoter_id)).toEqual([d.shopkeeperId]);
+    // The backend pages through every line.
+    const first = await sk.ok('GET', `/v1/settlements/${s.id}/lines?limit=1`);
+    expect(first.has_more).toBe(true);
+    const second = await sk.ok(
+      'GET',
+      `/v1/settlements/${s.id}/lines?limit=1&starting_after=${first.next_cursor}`,
+    );
+    expect(second.has_more).toBe(false);
+    expect([...first.data, ...second.data].map((l: any) => l.id)).toEqual(s.lines.data.map((l: any) => l.id));
     expect(own.carried_over).toEqual([]);
 
     // A settlement that does not pay it is invisible.
@@ -75,7 +86,7 @@ describe('promoter tokens', () => {
     const onlyTheirs = await settle(t, d);
     // Tokens are short-lived: a fresh one after the week that passed.
     me = api(t, await tokenOf(d.shopkeeperId));
-    expect(onlyTheirs.lines.map((l: any) => l.promoter_id)).toEqual([other.promoterId]);
+    expect(onlyTheirs.lines.data.map((l: any) => l.promoter_id)).toEqual([other.promoterId]);
     expect((await me.call('GET', `/v1/settlements/${onlyTheirs.id}`)).status).toBe(404);
     expect((await me.ok('GET', '/v1/settlements')).data.map((x: any) => x.id)).toEqual([s.id]);
 

@@ -127,9 +127,9 @@ export async function settle(t: TestApp, d: Shop, body: Record<string, unknown> 
   expectStatus(res, 201);
   const s = res.body;
   // Reconciliation: the lines sum to the totals, each line to its parts, none negative.
-  expect(s.lines.reduce((a: number, l: any) => a + l.amount, 0)).toBe(s.total);
+  expect(s.lines.data.reduce((a: number, l: any) => a + l.amount, 0)).toBe(s.total);
   expect(s.total).toBe(s.commission_total + s.adjustment_total);
-  for (const l of s.lines) {
+  for (const l of s.lines.data) {
     expect(l.amount).toBe(l.commission_total + l.adjustment_total);
     expect(l.amount).toBeGreaterThanOrEqual(0);
   }

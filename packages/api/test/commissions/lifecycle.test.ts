@@ -6,6 +6,7 @@ import {
   commissionsOf,
   DAY,
   type Distribution,
+  newShopkeeper,
   openDistribution,
   paidOrder,
   setSettings,
@@ -65,7 +66,7 @@ describe('commission lifecycle', () => {
     expect(confirmed.confirmed_at).toBe(clock.now().toISOString());
 
     const s = await settle(t, d);
-    const line = s.lines.find((l: any) => l.promoter_id === d.shopkeeperId);
+    const line = s.lines.data.find((l: any) => l.promoter_id === d.shopkeeperId);
     expect(line).toMatchObject({ commission_count: 1, commission_total: 2_000, amount: 2_000 });
     const settled = await sk.ok('GET', `/v1/commissions/${c.id}`);
     expect(settled).toMatchObject({ status: 'settled', settlement_id: s.id, final_amount: 2_000 });
@@ -242,7 +243,7 @@ describe('commission lifecycle', () => {
     clock.advance(7 * DAY);
     await t.app.jobs.drain();
     const s2 = await settle(t, d);
-    const line = s2.lines.find((l: any) => l.promoter_id === d.shopkeeperId);
+    const line = s2.lines.data.find((l: any) => l.promoter_id === d.shopkeeperId);
     expect(line).toMatchObject({
       commission_count: 1,
       commission_total: 500,
@@ -253,6 +254,20 @@ describe('commission lifecycle', () => {
     const netted = await sk.ok('GET', `/v1/commissions/${c.id}`);
     expect(netted.adjustments[0].settlement_id).toBe(s2.id);
     expect(netted.settlement_id).toBe(s1.id);
+
+    // The rest comes back too: the settled row stays as it was, a second adjustment takes it to 0.
+    await sk.ok('POST', `/v1/orders/${order.id}/refunds`, {
+      lines: [{ order_line_id: order.lines[0].id, quantity: 2 }],
+    });
+    const gone = await sk.ok('GET', `/v1/commissions/${c.id}`);
+    expect(gone).toMatchObject({
+      status: 'settled',
+      amount: 900,
+      adjusted_amount: -900,
+      final_amount: 0,
+      net_amount: 0,
+    });
+    expect(gone.adjustments.map((a: any) => a.amount)).toEqual([-300, -600]);
     const csv = await t.request({ method: 'GET', url: `/v1/settlements/${s2.id}/lines.csv`, key: d.sk });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
@@ -261,13 +276,18 @@ describe('commission lifecycle', () => {
       'settlement_id,promoter_id,promoter_name,promoter_kind,promoter_external_id,currency,commission_count,commission_total,adjustment_count,adjustment_total,amount',
     );
     expect(rows[1]).toBe(`${s2.id},${d.shopkeeperId},王店主,shopkeeper,,CNY,1,500,1,-300,200`);
+    // −600 alone is carried over, never paid.
+    const negative = await sk.call('POST', '/v1/settlements', {});
+    expect([negative.status, negative.body.code]).toEqual([409, 'nothing_to_settle']);
   });
 
   it('carries over balances below the minimum payout until they reach it', async () => {
     await setSettings(t, d.tenantId, { min_payout: 1_000 });
     try {
+      const shop = await newShopkeeper(t, d, '起步店主');
+      const buyer = { shipping_address: { ...ADDRESS, phone: '13900001111' } };
       const v = await variant(t, d, 6_000);
-      const first = await paidOrder(t, d, d.shopkeeperStoreId, [{ variant_id: v.variantId, quantity: 1 }]);
+      const first = await paidOrder(t, d, shop.storeId, [{ variant_id: v.variantId, quantity: 1 }], buyer);
       await shipAndComplete(t, d, first.id);
       clock.advance(7 * DAY);
       await t.app.jobs.drain();
@@ -276,16 +296,19 @@ describe('commission lifecycle', () => {
       expect(below.body.code).toBe('nothing_to_settle');
       expect((await commissionsOf(t, d, first.id))[0].status).toBe('confirmed');
 
-      const second = await paidOrder(t, d, d.shopkeeperStoreId, [{ variant_id: v.variantId, quantity: 1 }]);
+      const second = await paidOrder(t, d, shop.storeId, [{ variant_id: v.variantId, quantity: 1 }], buyer);
       await shipAndComplete(t, d, second.id);
       clock.advance(7 * DAY);
       await t.app.jobs.drain();
       const s = await settle(t, d);
-      expect(s.lines.find((l: any) => l.promoter_id === d.shopkeeperId)).toMatchObject({
-        commission_count: 2,
-        amount: 1_200,
-      });
+      expect(s.lines.data.map((l: any) => [l.promoter_id, l.commission_count, l.amount])).toEqual([
+        [shop.promoterId, 2, 1_200],
+      ]);
       expect(s.min_payout).toBe(1_000);
+      // The first shopkeeper's −600 from the previous test is still carried over.
+      expect(s.carried_over).toEqual([
+        { promoter_id: d.shopkeeperId, amount: -600, reason: 'negative_balance' },
+      ]);
     } finally {
       await setSettings(t, d.tenantId, { min_payout: 0 });
     }

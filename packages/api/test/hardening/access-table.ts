@@ -131,6 +131,7 @@ export const ACCESS: Record<string, Kind[]> = {
   'POST /v1/settlements': SECRET,
   'GET /v1/settlements': ['secret', 'promoter'],
   'GET /v1/settlements/{id}': ['secret', 'promoter'],
+  'GET /v1/settlements/{id}/lines': ['secret', 'promoter'],
   'POST /v1/settlements/{id}/pay': SECRET,
   'GET /v1/settlements/{id}/lines.csv': SECRET,
   'POST /v1/promoter_levels': SECRET,

@@ -1,7 +1,7 @@
 import { Resource } from '../core';
-import { ApiPromise, responseInfo, unwrap } from '../response';
+import { ApiPromise, ListPromise, responseInfo, unwrap } from '../response';
 import { createTransport, type RequestOptions } from '../transport';
-import type { BodyOf, QueryOf } from '../types';
+import type { BodyOf, QueryOf, SettlementLine } from '../types';
 
 /**
  * Commission rules: percentage, fixed per unit or shopkeeper margin; the most specific matching
@@ -59,6 +59,23 @@ export class Settlements extends Resource {
 
   list(query?: QueryOf<'/v1/settlements', 'get'>, options?: RequestOptions) {
     return this.core.list('/v1/settlements', query, options);
+  }
+
+  /** Every line of a settlement (a promoter token: its own), page by page or iterated. */
+  lines(id: string, query?: { limit?: number; starting_after?: string }, options?: RequestOptions) {
+    return new ListPromise<SettlementLine>((startingAfter) =>
+      this.core.request(
+        'get',
+        '/v1/settlements/{id}/lines',
+        {
+          params: {
+            path: { id },
+            query: startingAfter === undefined ? query : { ...query, starting_after: startingAfter },
+          },
+        },
+        options,
+      ),
+    );
   }
 
   /** Records that you paid the promoters, with your payout reference. */

@@ -38,6 +38,7 @@ import {
 import {
   createSettlement,
   getSettlement,
+  listSettlementLines,
   listSettlements,
   markSettlementPaid,
   settlementLinesCsv,
@@ -193,7 +194,9 @@ const settlementSchema = z
         }),
       )
       .describe('Balances left for the next settlement.'),
-    lines: z.array(settlementLineSchema),
+    lines: listOf(settlementLineSchema).describe(
+      'The first 100 lines (a promoter token: its own); page through all with GET /v1/settlements/{id}/lines.',
+    ),
     reference: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
     paid_at: timestampSchema.nullable(),
@@ -463,6 +466,22 @@ export const commissionRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { auth: OWN, scope: 'commissions:read' },
     },
     async (request) => getSettlement(tenantCtx(request), request.params.id),
+  );
+  app.get(
+    '/v1/settlements/:id/lines',
+    {
+      schema: {
+        operationId: 'listSettlementLines',
+        tags: settlementTags,
+        summary: "List a settlement's lines",
+        description: 'One line per promoter, in promoter order. A promoter token sees its own line only.',
+        params: idParams('stl'),
+        querystring: listQuerySchema,
+        response: { 200: listOf(settlementLineSchema) },
+      },
+      config: { auth: OWN, scope: 'commissions:read' },
+    },
+    async (request) => listSettlementLines(tenantCtx(request), request.params.id, request.query),
   );
   app.post(
     '/v1/settlements/:id/pay',

@@ -1,9 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
-import { and, asc, desc, eq, exists, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { withTenant } from '../../db/tenancy';
 import { badRequest, conflict, fieldError, notFound } from '../../http/errors';
-import { cursorId, type ListQuery, pageOf } from '../../http/pagination';
+import { cursorId, type ListQuery, type Page, pageOf } from '../../http/pagination';
 import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
@@ -33,7 +33,14 @@ export function presentSettlementLine(row: LineRow) {
   };
 }
 
-export function presentSettlement(row: SettlementRow, lines: LineRow[], self?: string) {
+/** How many lines a settlement object embeds; `GET /v1/settlements/{id}/lines` pages through all. */
+export const EMBEDDED_LINES = 100;
+
+export function presentSettlement(
+  row: SettlementRow,
+  lines: Page<ReturnType<typeof presentSettlementLine>>,
+  self?: string,
+) {
   const own = self !== undefined;
   return {
     id: row.id,
@@ -51,7 +58,7 @@ export function presentSettlement(row: SettlementRow, lines: LineRow[], self?: s
     adjustment_count: own ? null : row.adjustmentCount,
     min_payout: row.minPayout,
     carried_over: own ? row.carriedOver.filter((c) => c.promoter_id === self) : row.carriedOver,
-    lines: lines.map(presentSettlementLine),
+    lines,
     reference: row.reference,
     metadata: row.metadata,
     paid_at: iso(row.paidAt),
@@ -61,8 +68,16 @@ export function presentSettlement(row: SettlementRow, lines: LineRow[], self?: s
 }
 export type Settlement = ReturnType<typeof presentSettlement>;
 
-async function linesOf(tx: Tx, tenantId: string, settlementId: string, self?: string) {
-  return tx
+/** A page of a settlement's lines, in promoter order (ids are minted in that order). */
+async function linesPage(
+  tx: Tx,
+  tenantId: string,
+  settlementId: string,
+  query: ListQuery,
+  self?: string,
+): Promise<Page<ReturnType<typeof presentSettlementLine>>> {
+  const after = cursorId(query);
+  const rows = await tx
     .select()
     .from(settlementLines)
     .where(
@@ -70,10 +85,16 @@ async function linesOf(tx: Tx, tenantId: string, settlementId: string, self?: st
         eq(settlementLines.tenantId, tenantId),
         eq(settlementLines.settlementId, settlementId),
         self ? eq(settlementLines.promoterId, self) : undefined,
+        after ? gt(settlementLines.id, after) : undefined,
       ),
     )
-    .orderBy(asc(settlementLines.promoterId));
+    .orderBy(asc(settlementLines.id))
+    .limit(query.limit + 1);
+  return pageOf(rows, query.limit, presentSettlementLine);
 }
+
+const firstLines = (tx: Tx, tenantId: string, settlementId: string, self?: string) =>
+  linesPage(tx, tenantId, settlementId, { limit: EMBEDDED_LINES }, self);
 
 export interface CreateSettlementInput {
   period_start?: Date | undefined;
@@ -225,26 +246,27 @@ export async function createSettlement(ctx: TenantCtx, input: CreateSettlementIn
         throw conflict('concurrent_update', 'Adjustments changed while settling; retry the request.');
       }
     }
-    const lines = await tx
-      .insert(settlementLines)
-      .values(
-        plan.lines.map((l) => ({
-          tenantId: ctx.tenantId,
-          id: newId('settlementLine'),
-          settlementId,
-          promoterId: l.promoter_id,
-          currency,
-          commissionCount: l.commission_ids.length,
-          commissionTotal: l.commission_total,
-          adjustmentCount: l.adjustment_ids.length,
-          adjustmentTotal: l.adjustment_total,
-          amount: l.amount,
-          createdAt: now,
-        })),
-      )
-      .returning();
-    lines.sort((a, b) => a.promoterId.localeCompare(b.promoterId));
-    const settlement = presentSettlement(row!, lines);
+    // Ids are minted in promoter order, so the first page is the first promoters.
+    const lineValues = plan.lines.map((l) => ({
+      tenantId: ctx.tenantId,
+      id: newId('settlementLine'),
+      settlementId,
+      promoterId: l.promoter_id,
+      currency,
+      commissionCount: l.commission_ids.length,
+      commissionTotal: l.commission_total,
+      adjustmentCount: l.adjustment_ids.length,
+      adjustmentTotal: l.adjustment_total,
+      amount: l.amount,
+      createdAt: now,
+    }));
+    for (let i = 0; i < lineValues.length; i += 1000) {
+      await tx.insert(settlementLines).values(lineValues.slice(i, i + 1000));
+    }
+    const settlement = presentSettlement(
+      row!,
+      pageOf(lineValues.slice(0, EMBEDDED_LINES + 1), EMBEDDED_LINES, presentSettlementLine),
+    );
     await recordEvent(tx, ctx, { type: 'settlement.created', object: settlement });
     return settlement;
   });
@@ -278,7 +300,7 @@ export async function getSettlement(ctx: TenantCtx, id: string): Promise<Settlem
   const self = promoterScope(ctx.actor);
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     const row = await findSettlement(tx, ctx, id);
-    return presentSettlement(row, await linesOf(tx, ctx.tenantId, id, self), self);
+    return presentSettlement(row, await firstLines(tx, ctx.tenantId, id, self), self);
   });
 }
 
@@ -302,27 +324,19 @@ export async function listSettlements(
       )
       .orderBy(desc(settlements.id))
       .limit(query.limit + 1);
-    const ids = rows.slice(0, query.limit).map((r) => r.id);
-    const lineRows = ids.length
-      ? await tx
-          .select()
-          .from(settlementLines)
-          .where(
-            and(
-              eq(settlementLines.tenantId, ctx.tenantId),
-              inArray(settlementLines.settlementId, ids),
-              self ? eq(settlementLines.promoterId, self) : undefined,
-            ),
-          )
-          .orderBy(asc(settlementLines.promoterId))
-      : [];
-    return pageOf(rows, query.limit, (r) =>
-      presentSettlement(
-        r,
-        lineRows.filter((l) => l.settlementId === r.id),
-        self,
-      ),
-    );
+    const lines = new Map<string, Page<ReturnType<typeof presentSettlementLine>>>();
+    for (const r of rows.slice(0, query.limit))
+      lines.set(r.id, await firstLines(tx, ctx.tenantId, r.id, self));
+    return pageOf(rows, query.limit, (r) => presentSettlement(r, lines.get(r.id)!, self));
+  });
+}
+
+/** All lines of a settlement, page by page (a promoter token: its own line). */
+export async function listSettlementLines(ctx: TenantCtx, id: string, query: ListQuery) {
+  const self = promoterScope(ctx.actor);
+  return withTenant(ctx.db, ctx.tenantId, async (tx) => {
+    await findSettlement(tx, ctx, id);
+    return linesPage(tx, ctx.tenantId, id, query, self);
   });
 }
 
@@ -341,7 +355,7 @@ export async function markSettlementPaid(
       .set({ status, reference: input.reference ?? null, paidAt: now, updatedAt: now })
       .where(and(eq(settlements.tenantId, ctx.tenantId), eq(settlements.id, id)))
       .returning();
-    const settlement = presentSettlement(row!, await linesOf(tx, ctx.tenantId, id));
+    const settlement = presentSettlement(row!, await firstLines(tx, ctx.tenantId, id));
     await recordEvent(tx, ctx, { type: 'settlement.paid', object: settlement });
     return settlement;
   });
