@@ -162,7 +162,6 @@ export async function monthlySales(tx: Tx, tenantId: string, month: string): Pro
     .select({
       promoterId: commissions.promoterId,
       sales: sql<string>`sum(${commissions.netAmount})`,
-      commission: sql<string>`sum(${commissions.amount} + ${commissions.adjustedAmount})`,
     })
     .from(commissions)
     .where(
