@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../../src/db/tenancy';
+import { commissionAdjustments, commissions, settlementLines } from '../../src/modules/commissions/tables';
 import { eventTypesOf, FakeClock, type TestApp, testApp } from '../helpers';
 import { ADDRESS } from '../orders/fixtures';
 import {
@@ -254,6 +257,23 @@ describe('commission lifecycle', () => {
     const netted = await sk.ok('GET', `/v1/commissions/${c.id}`);
     expect(netted.adjustments[0].settlement_id).toBe(s2.id);
     expect(netted.settlement_id).toBe(s1.id);
+
+    // The database refuses to edit a settled row or a netted adjustment, whoever asks.
+    const edit = (q: (tx: any) => Promise<unknown>) => withTenant(t.app.db, d.tenantId, q);
+    await expect(
+      edit((tx) => tx.update(commissions).set({ amount: 1 }).where(eq(commissions.id, c.id))),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: '23514' }) });
+    await expect(
+      edit((tx) =>
+        tx
+          .update(commissionAdjustments)
+          .set({ amount: -1 })
+          .where(eq(commissionAdjustments.id, netted.adjustments[0].id)),
+      ),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: '23514' }) });
+    await expect(
+      edit((tx) => tx.delete(settlementLines).where(eq(settlementLines.settlementId, s2.id))),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: '23514' }) });
 
     // The rest comes back too: the settled row stays as it was, a second adjustment takes it to 0.
     await sk.ok('POST', `/v1/orders/${order.id}/refunds`, {
