@@ -2161,6 +2161,7 @@ export interface components {
             /** @constant */
             object: "promoter_level_evaluation";
             month: string;
+            /** @description Active promoters looked at: those with a level or with sales in the month (the others stay at 0). */
             evaluated: number;
             promoted: number;
             demoted: number;

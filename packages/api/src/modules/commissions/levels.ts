@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { withTenant } from '../../db/tenancy';
 import { badRequest, conflict, fieldError, notFound } from '../../http/errors';
@@ -198,10 +198,29 @@ export async function evaluateLevelsTx(tx: Tx, ctx: Ctx, month: string): Promise
     keep_threshold: l.keepThreshold,
   }));
   const sales = await monthlySales(tx, ctx.tenantId, month);
+  // A promoter at the base level who sold nothing stays there (unless a level asks for no sales
+  // at all): only promoters with a level or with sales in the month are read, so the monthly job
+  // reads the active sellers, not every shopkeeper who ever signed up.
+  const { start, end } = monthRange(month);
+  const everyone = defs.some((l) => l.upgrade_threshold <= 0);
   const active = await tx
     .select({ id: promoters.id, level: promoters.level })
     .from(promoters)
-    .where(and(eq(promoters.tenantId, ctx.tenantId), eq(promoters.status, 'active')));
+    .where(
+      and(
+        eq(promoters.tenantId, ctx.tenantId),
+        eq(promoters.status, 'active'),
+        everyone
+          ? undefined
+          : or(
+              gt(promoters.level, 0),
+              sql`${promoters.id} in (select ${commissions.promoterId} from ${commissions}
+                where ${commissions.tenantId} = ${ctx.tenantId}
+                  and ${commissions.orderPaidAt} >= ${start.toISOString()}::timestamptz
+                  and ${commissions.orderPaidAt} < ${end.toISOString()}::timestamptz)`,
+            ),
+      ),
+    );
   const result: LevelEvaluation = {
     object: 'promoter_level_evaluation',
     month,

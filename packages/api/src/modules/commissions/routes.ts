@@ -222,7 +222,12 @@ const evaluationSchema = z
   .object({
     object: z.literal('promoter_level_evaluation'),
     month: z.string(),
-    evaluated: z.number().int(),
+    evaluated: z
+      .number()
+      .int()
+      .describe(
+        'Active promoters looked at: those with a level or with sales in the month (the others stay at 0).',
+      ),
     promoted: z.number().int(),
     demoted: z.number().int(),
     unchanged: z.number().int(),
