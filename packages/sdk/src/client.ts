@@ -5,8 +5,10 @@ import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
 import { CommissionRules, Commissions, PromoterLevels, Reports, Settlements } from './resources/commissions';
 import { CustomerBindings, Customers } from './resources/customers';
+import { Links } from './resources/links';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
+import { StorePicks } from './resources/picks';
 import { Promoters } from './resources/promoters';
 import { Stores } from './resources/stores';
 import { Suppliers } from './resources/suppliers';
@@ -104,6 +106,10 @@ export class Mujiang {
   readonly fulfillments: Fulfillments;
   readonly refunds: Refunds;
   readonly flashSales: FlashSales;
+  /** A shopkeeper store's picks (选品): `storePicks.create(storeId, …)`. */
+  readonly storePicks: StorePicks;
+  /** Tracking links (推广位) and their click counts. */
+  readonly links: Links;
   /** Commission rules (secret key). */
   readonly commissionRules: CommissionRules;
   /** The commission ledger (secret key, or a promoter token for its own). */
@@ -166,6 +172,8 @@ export class Mujiang {
     this.fulfillments = new Fulfillments(core);
     this.refunds = new Refunds(core);
     this.flashSales = new FlashSales(core);
+    this.storePicks = new StorePicks(core);
+    this.links = new Links(core);
     this.commissionRules = new CommissionRules(core);
     this.commissions = new Commissions(core);
     this.settlements = new Settlements(core);

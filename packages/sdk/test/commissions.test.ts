@@ -33,6 +33,7 @@ describe('commissions, settlements and reports through the SDK', () => {
     });
     const variantId = product.variants[0]!.id;
     await mujiang.inventory.adjust({ variant_id: variantId, delta: 10, reason: 'received' });
+    await mujiang.storePicks.create(store.id, { product_id: product.id });
     const order = await mujiang.orders.create({
       store_id: store.id,
       lines: [{ variant_id: variantId, quantity: 1 }],

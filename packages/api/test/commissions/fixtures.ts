@@ -73,7 +73,21 @@ export async function variant(t: TestApp, d: Shop, price: number, supplyPrice?: 
   return { variantId: product.variants[0].id as string, productId: product.id as string };
 }
 
-/** Places and pays an order in `storeId`; returns the paid order. */
+/** Shopkeeper stores sell only what they picked (选品): pick each line's product once. */
+const picked = new Set<string>();
+async function pickFor(t: TestApp, d: Shop, storeId: string, variantIds: string[]) {
+  if (storeId === d.storeId) return;
+  const { ok, call } = api(t, d.sk);
+  for (const variantId of variantIds) {
+    if (picked.has(`${storeId}:${variantId}`)) continue;
+    const { product_id } = await ok('GET', `/v1/variants/${variantId}`);
+    const res = await call('POST', `/v1/stores/${storeId}/picks`, { product_id });
+    if (res.status !== 409) expectStatus(res, 201);
+    picked.add(`${storeId}:${variantId}`);
+  }
+}
+
+/** Places and pays an order in `storeId` (picking its products first in a shopkeeper store). */
 export async function paidOrder(
   t: TestApp,
   d: Shop,
@@ -82,6 +96,12 @@ export async function paidOrder(
   extra: Record<string, unknown> = {},
 ) {
   const { ok } = api(t, d.sk);
+  await pickFor(
+    t,
+    d,
+    storeId,
+    lines.map((l) => l.variant_id),
+  );
   const o = await ok('POST', '/v1/orders', { store_id: storeId, lines, shipping_address: ADDRESS, ...extra });
   const paid = await ok('POST', `/v1/orders/${o.id}/payments`, {
     provider: 'wechat_pay',

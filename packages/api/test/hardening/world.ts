@@ -39,6 +39,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     kind: 'shopkeeper',
     name: `${name} shop`,
     owner_promoter_id: shopkeeper.id,
+    settings: { url: `https://${name.toLowerCase()}.shop.example.com/` },
   });
   const token = await post(`/v1/promoters/${shopkeeper.id}/tokens`, {});
   const customer = await post('/v1/customers', {
@@ -85,6 +86,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     amount: order.total,
   });
   const refund = await post(`/v1/orders/${order.id}/refunds`, { amount: 1, status: 'pending' });
+  await post(`/v1/stores/${shop.id}/picks`, { product_id: product.id });
   // Commissions: a rule and a level; an order in the shopkeeper's store, completed with no return
   // window so its commission is confirmed at once, then settled.
   const settings = await t.request({
@@ -128,6 +130,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     ends_at: '2030-01-03T00:00:00Z',
     items: [{ variant_id: product.variants[0].id, sale_price: 1, sale_stock: 1 }],
   });
+  const link = await post('/v1/links', { promoter_id: shopkeeper.id, product_id: product.id });
   const endpoint = await post('/v1/webhook_endpoints', {
     url: `https://hooks.example.com/${name}`,
     enabled_events: ['*'],
@@ -159,6 +162,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/events': delivery.event_id,
       '/v1/suppliers': supplier.id,
       '/v1/api_keys': extraKey.id,
+      '/v1/links': link.id,
       '/v1/commission_rules': commissionRule.id,
       '/v1/promoter_levels': promoterLevel.id,
       '/v1/commissions': commission.id,

@@ -38,6 +38,7 @@ export const SCOPE_RESOURCES = [
   'inventory',
   'orders',
   'flash_sales',
+  'links',
   'commissions',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
