@@ -20,6 +20,7 @@ import { healthRoutes } from './modules/health/routes';
 import idempotencyPlugin from './modules/idempotency/plugin';
 import { inventoryRoutes } from './modules/inventory/routes';
 import { JobRunner } from './modules/jobs/runner';
+import { memberRoutes } from './modules/members/routes';
 import { orderRoutes } from './modules/orders/routes';
 import { promoterRoutes } from './modules/promoters/routes';
 import { storefrontRoutes } from './modules/storefront/routes';
@@ -160,6 +161,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(storefrontRoutes);
   await app.register(orderRoutes);
   await app.register(flashSaleRoutes);
+  await app.register(memberRoutes);
 
   await app.ready();
   if (config.jobs.enabled) jobs.start(config.jobs.intervalMs);

@@ -8,6 +8,7 @@ export * from '../modules/flash-sales/tables';
 export * from '../modules/idempotency/tables';
 export * from '../modules/inventory/tables';
 export * from '../modules/jobs/tables';
+export * from '../modules/members/tables';
 export * from '../modules/orders/tables';
 export * from '../modules/promoters/tables';
 export * from '../modules/stores/tables';

@@ -34,6 +34,14 @@ export const ID_PREFIXES = {
   refund: 're',
   flashSale: 'fs',
   flashSaleItem: 'fsi',
+  memberTier: 'mt',
+  growthEntry: 'mge',
+  tierChange: 'mtc',
+  membershipPlan: 'mplan',
+  membership: 'mem',
+  memberPrice: 'mpr',
+  coupon: 'cpn',
+  couponRedemption: 'cpr',
   request: 'req',
 } as const;
 

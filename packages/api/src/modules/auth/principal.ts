@@ -38,6 +38,8 @@ export const SCOPE_RESOURCES = [
   'inventory',
   'orders',
   'flash_sales',
+  'members',
+  'coupons',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Scope = `${ScopeResource}:${'read' | 'write'}`;

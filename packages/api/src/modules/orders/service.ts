@@ -15,10 +15,12 @@ import { returnSaleStock, type SaleUnits, takeSaleStock } from '../flash-sales/s
 import { commitReservedStock, releaseStock, reserveStock, restock } from '../inventory/stock';
 import type { JobHandler } from '../jobs/runner';
 import { cancelJob, enqueueJob } from '../jobs/service';
+import { redeemCoupon } from '../members/coupons';
+import { membersOnOrderCanceled, membersOnOrderPaid } from '../members/hooks';
 import { promoterScope } from '../promoters/service';
 import { requireStore, type Store } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
-import { type LineRequest, type PricedLine, priceLines, totalsOf } from './pricing';
+import { type LineRequest, type PricedLine, priceOrder, totalsOf } from './pricing';
 import { fulfillmentMachine, type OrderStatus, orderMachine } from './states';
 import { fulfillments, orderLines, orders, payments, refunds } from './tables';
 
@@ -84,6 +86,7 @@ export function presentOrder(row: OrderRow, lines: OrderLineRow[], fulfillmentRo
     phone: row.phone,
     shipping_address: row.shippingAddress,
     link_code: row.linkCode,
+    coupon_code: row.couponCode,
     promoter_id: row.promoterId,
     attribution: row.attribution,
     lines: lines.map(presentOrderLine),
@@ -221,6 +224,8 @@ export interface PlaceOrderInput {
   linkCode?: string | undefined;
   shippingTotal?: number | undefined;
   cartId?: string | undefined;
+  /** A coupon code: checked and redeemed in the order's transaction (members module). */
+  couponCode?: string | undefined;
   metadata?: Record<string, string> | undefined;
 }
 
@@ -292,19 +297,25 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
   const settings = await readTenantSettings(tx, ctx.tenantId);
   if (input.store.status !== 'active') throw conflict('store_closed', 'This store is closed.');
   const requested = mergeLines(input.lines);
-  const priced = await priceLines(tx, ctx, {
-    store: input.store,
-    lines: requested,
-    currency: settings.currency,
-    at: now,
-  });
-  assertSellable(priced);
   const customerId = await customerForOrder(tx, ctx, {
     customerId: input.customerId,
     phone: input.phone ?? input.shippingAddress.phone,
     email: input.email,
     name: input.name ?? input.shippingAddress.name,
   });
+  // Member prices need a customer the caller named; coupons count uses per customer found.
+  const { lines: priced, coupon } = await priceOrder(tx, ctx, {
+    store: input.store,
+    lines: requested,
+    currency: settings.currency,
+    at: now,
+    customerId: input.customerId,
+    coupon: input.couponCode
+      ? { code: input.couponCode, customerId, memberCustomerId: input.customerId ?? null, preview: false }
+      : null,
+  });
+  assertSellable(priced);
+  if (coupon?.error) throw coupon.error;
 
   const orderId = newId('order');
   const lineRows = priced.map((l, position) => ({
@@ -340,6 +351,9 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
     customerId,
   });
   const totals = totalsOf(priced, input.shippingTotal ?? 0);
+  if (coupon?.redeem) {
+    await redeemCoupon(tx, ctx, coupon.redeem, { id: orderId, customerId, discount: totals.discount_total });
+  }
   const paymentDueAt = new Date(now.getTime() + settings.payment_timeout_minutes * 60_000);
   const [row] = await tx
     .insert(orders)
@@ -359,6 +373,7 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
       phone: input.phone ?? input.shippingAddress.phone,
       shippingAddress: input.shippingAddress,
       linkCode: input.linkCode ?? null,
+      couponCode: coupon?.redeem?.code ?? null,
       promoterId: attribution.promoter_id,
       attribution,
       metadata: input.metadata ?? {},
@@ -404,6 +419,25 @@ export interface PaymentInput {
 }
 
 /**
+ * The checks every reported payment passes (orders, and memberships in the members module): the
+ * amount is exactly what is due, in the currency it is due in.
+ */
+export function assertPaymentMatches(due: { amount: number; currency: string }, input: PaymentInput) {
+  if (input.amount !== due.amount) {
+    throw unprocessable(
+      'amount_mismatch',
+      `The amount due is ${due.amount} (${due.currency}); the payment says ${input.amount}.`,
+      [fieldError('body.amount', 'amount_mismatch', `Must be ${due.amount}`)],
+    );
+  }
+  if (input.currency && input.currency !== due.currency) {
+    throw unprocessable('currency_mismatch', `The amount is due in ${due.currency}.`, [
+      fieldError('body.currency', 'currency_mismatch', `Must be ${due.currency}`),
+    ]);
+  }
+}
+
+/**
  * Records a payment the integrator received. The order row is locked first, so concurrent
  * reports of one order are serialised: it is paid once. The same provider reference again is
  * a replay (the recorded payment is returned); the amount must be exactly the amount due.
@@ -439,19 +473,7 @@ export async function recordPayment(
       throw conflict('order_already_paid', 'This order is already paid (under another reference).');
     }
     orderMachine.next(order.status, 'pay');
-    const due = order.total - order.amountPaid;
-    if (input.amount !== due) {
-      throw unprocessable(
-        'amount_mismatch',
-        `The amount due is ${due} (${order.currency}); the payment says ${input.amount}.`,
-        [fieldError('body.amount', 'amount_mismatch', `Must be ${due}`)],
-      );
-    }
-    if (input.currency && input.currency !== order.currency) {
-      throw unprocessable('currency_mismatch', `The order is in ${order.currency}.`, [
-        fieldError('body.currency', 'currency_mismatch', `Must be ${order.currency}`),
-      ]);
-    }
+    assertPaymentMatches({ amount: order.total - order.amountPaid, currency: order.currency }, input);
     const now = ctx.clock.now();
     const [payment] = await tx
       .insert(payments)
@@ -497,6 +519,7 @@ export async function recordPayment(
       )
       .returning();
     await bindOnPaidOrder(tx, ctx, paid!.attribution, paid!.customerId);
+    await membersOnOrderPaid(tx, ctx, paid!, lines);
     const presented = presentOrder(paid!, lines, fuls);
     await recordEvent(tx, ctx, { type: 'order.paid', object: presented });
     return { payment: presentPayment(payment!), order: presented, replayed: false };
@@ -593,6 +616,7 @@ export async function cancelOrderTx(
     })
     .where(and(eq(orders.tenantId, ctx.tenantId), eq(orders.id, order.id)))
     .returning();
+  await membersOnOrderCanceled(tx, ctx, canceled!, lines, refundId);
   const presented = await loadOrder(tx, ctx.tenantId, canceled!);
   await recordEvent(tx, ctx, { type: 'order.canceled', object: presented });
   return { order: presented, refundId };

@@ -57,6 +57,13 @@ const settingsInput = z.strictObject({
     .max(90)
     .optional()
     .describe('Carts expire this long after their last change.'),
+  member_growth_per_unit: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Member growth value per ¥1 (100 minor units) of goods paid (default 1; 0: off).'),
 });
 
 const tenantSchema = z
@@ -73,6 +80,7 @@ const tenantSchema = z
       auto_complete_days: z.number().int(),
       return_window_days: z.number().int(),
       cart_ttl_days: z.number().int(),
+      member_growth_per_unit: z.number().int(),
     }),
     metadata: z.record(z.string(), z.string()),
     suspended_at: timestampSchema.nullable(),

@@ -29,6 +29,8 @@ export interface TenantSettings {
   return_window_days: number;
   /** A cart expires this long after its last change. */
   cart_ttl_days: number;
+  /** Member growth value (成长值) per 1 major currency unit (¥1 = 100 分) of goods paid; 0 turns accrual off. */
+  member_growth_per_unit: number;
 }
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'CNY',
@@ -37,6 +39,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   auto_complete_days: 10,
   return_window_days: 7,
   cart_ttl_days: 7,
+  member_growth_per_unit: 1,
 };
 
 export function tenantSettings(row: Pick<TenantRow, 'settings'>): TenantSettings {

@@ -1,0 +1,56 @@
+import type { Tx } from '../../db/client';
+import type { TenantCtx } from '../../lib/context';
+import { releaseOrderCoupon } from './coupons';
+import { accrueOrderGrowth, reverseOrderGrowth } from './tiers';
+
+/**
+ * What the members module does when an order changes: one call per moment, made by the orders
+ * module inside its own transaction (so orders/*.ts carry one line each, not member rules).
+ */
+type Ctx = Pick<TenantCtx, 'tenantId' | 'clock'>;
+interface OrderFacts {
+  id: string;
+  customerId: string | null;
+  couponCode?: string | null;
+  amountRefunded: number;
+}
+type LineFacts = Array<{ total: number }>;
+
+/** Paid: the customer earns growth value (成长值) on the goods paid. */
+export async function membersOnOrderPaid(tx: Tx, ctx: Ctx, order: OrderFacts, lines: LineFacts) {
+  await accrueOrderGrowth(
+    tx,
+    ctx,
+    order,
+    lines.map((l) => l.total),
+  );
+}
+
+/** A refund succeeded (`amountRefunded` already counts it): growth is reversed pro rata. */
+export async function membersOnRefundSucceeded(
+  tx: Tx,
+  ctx: Ctx,
+  order: OrderFacts,
+  lines: LineFacts,
+  refundId: string,
+) {
+  await reverseOrderGrowth(
+    tx,
+    ctx,
+    order,
+    lines.map((l) => l.total),
+    refundId,
+  );
+}
+
+/** Cancelled or expired: the coupon's use is given back; a paid order's growth is reversed. */
+export async function membersOnOrderCanceled(
+  tx: Tx,
+  ctx: Ctx,
+  order: OrderFacts,
+  lines: LineFacts,
+  refundId: string | null,
+) {
+  if (order.couponCode) await releaseOrderCoupon(tx, ctx, order.id);
+  if (refundId) await membersOnRefundSucceeded(tx, ctx, order, lines, refundId);
+}
