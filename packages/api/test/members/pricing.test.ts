@@ -41,7 +41,12 @@ describe('member prices and precedence', () => {
   it('validates member prices: one audience, the floor, duplicates', async () => {
     const v = await freshVariant(t, shop, 10, 10_000);
     await req('PATCH', `/v1/variants/${v}`, { retail_floor: 7_000 });
-    const both = await req('POST', '/v1/member_prices', { variant_id: v, tier_id: gold, paid_members: true, price: 8_000 });
+    const both = await req('POST', '/v1/member_prices', {
+      variant_id: v,
+      tier_id: gold,
+      paid_members: true,
+      price: 8_000,
+    });
     expect(both.status).toBe(400);
     const low = await req('POST', '/v1/member_prices', { variant_id: v, tier_id: gold, price: 6_000 });
     expect(low.status).toBe(422);
@@ -50,7 +55,11 @@ describe('member prices and precedence', () => {
     const dup = await req('POST', '/v1/member_prices', { variant_id: v, tier_id: gold, price: 8_500 });
     expect(dup.status).toBe(409);
     expect(dup.body.code).toBe('member_price_exists');
-    const unknown = await req('POST', '/v1/member_prices', { variant_id: v, tier_id: 'mt_nope', price: 8_500 });
+    const unknown = await req('POST', '/v1/member_prices', {
+      variant_id: v,
+      tier_id: 'mt_nope',
+      price: 8_500,
+    });
     expect(unknown.status).toBe(422);
   });
 
@@ -63,7 +72,10 @@ describe('member prices and precedence', () => {
     const s = await member('13933330002', 150);
     const g = await member('13933330003', 1500);
     expect((await cartPrice(v)).lines[0]).toMatchObject({ unit_price: 10_000, price_source: 'store' });
-    expect((await cartPrice(v, nobody)).lines[0]).toMatchObject({ unit_price: 10_000, price_source: 'store' });
+    expect((await cartPrice(v, nobody)).lines[0]).toMatchObject({
+      unit_price: 10_000,
+      price_source: 'store',
+    });
     expect((await cartPrice(v, s)).lines[0]).toMatchObject({ unit_price: 9_000, price_source: 'member' });
     expect((await cartPrice(v, g)).lines[0]).toMatchObject({ unit_price: 8_000, price_source: 'member' });
 
@@ -108,7 +120,12 @@ describe('member prices and precedence', () => {
     expectStatus(coupon, 201);
     // Member price, then the coupon.
     let cart = await cartPrice(v, g, 'prec10');
-    expect(cart.lines[0]).toMatchObject({ unit_price: 6_000, price_source: 'member', discount: 1_000, total: 11_000 });
+    expect(cart.lines[0]).toMatchObject({
+      unit_price: 6_000,
+      price_source: 'member',
+      discount: 1_000,
+      total: 11_000,
+    });
     expect(cart).toMatchObject({ subtotal: 12_000, discount_total: 1_000, total: 11_000 });
     expect(cart.coupon).toMatchObject({ code: 'PREC10', applied: true, discount: 1_000 });
     // A flash sale at a higher price than the member price still wins.
@@ -123,10 +140,23 @@ describe('member prices and precedence', () => {
       201,
     );
     cart = await cartPrice(v, g, 'PREC10');
-    expect(cart.lines[0]).toMatchObject({ unit_price: 7_000, price_source: 'flash_sale', discount: 1_000, total: 13_000 });
-    const o = await order(t, shop, [{ variant_id: v, quantity: 2 }], { customer_id: g, coupon_code: 'prec10' });
+    expect(cart.lines[0]).toMatchObject({
+      unit_price: 7_000,
+      price_source: 'flash_sale',
+      discount: 1_000,
+      total: 13_000,
+    });
+    const o = await order(t, shop, [{ variant_id: v, quantity: 2 }], {
+      customer_id: g,
+      coupon_code: 'prec10',
+    });
     expectStatus(o, 201);
-    expect(o.body).toMatchObject({ coupon_code: 'PREC10', subtotal: 14_000, discount_total: 1_000, total: 13_000 });
+    expect(o.body).toMatchObject({
+      coupon_code: 'PREC10',
+      subtotal: 14_000,
+      discount_total: 1_000,
+      total: 13_000,
+    });
     clock.advance(HOUR);
     expect((await cartPrice(v, g)).lines[0].price_source).toBe('member');
   });
