@@ -106,7 +106,7 @@ describe('member tiers', () => {
     const zero = await req('POST', `/v1/customers/${c}/growth_grants`, { amount: 0, reason: 'x' });
     expect(zero.status).toBe(400);
     const missing = await req('POST', '/v1/customers/cus_nope/growth_grants', { amount: 1, reason: 'x' });
-    expect(missing.status).toBe(422);
+    expect(missing.status).toBe(404);
     const changes = await req('GET', `/v1/customers/${c}/tier_changes`);
     expect(changes.body.data[0]).toMatchObject({ to_tier_id: tiers['金卡'], reason: 'growth' });
   });

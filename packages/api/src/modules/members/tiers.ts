@@ -7,7 +7,6 @@ import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { mergeRecord } from '../../lib/records';
-import { requireCustomerLocked } from '../customers/service';
 import { customers } from '../customers/tables';
 import { recordEvent } from '../events/service';
 import type { JobHandler } from '../jobs/runner';
@@ -381,7 +380,7 @@ export async function grantGrowth(
   input: { amount: number; reason: string },
 ) {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
-    await requireCustomerLocked(tx, ctx.tenantId, customerId, 'path.id');
+    await assertCustomer(tx, ctx.tenantId, customerId);
     const account = await lockAccount(tx, ctx, customerId);
     if (account.growthValue + input.amount < 0) {
       throw unprocessable(
