@@ -4,6 +4,14 @@ import type { paths } from './generated/api';
 import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
 import { CustomerBindings, Customers } from './resources/customers';
+import {
+  Coupons,
+  MemberPrices,
+  Members,
+  MembershipPlans,
+  Memberships,
+  MemberTiers,
+} from './resources/members';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
 import { Promoters } from './resources/promoters';
@@ -103,6 +111,14 @@ export class Mujiang {
   readonly fulfillments: Fulfillments;
   readonly refunds: Refunds;
   readonly flashSales: FlashSales;
+  /** Member tiers (会员等级). */
+  readonly memberTiers: MemberTiers;
+  /** A customer's growth value, tier and history. */
+  readonly members: Members;
+  readonly membershipPlans: MembershipPlans;
+  readonly memberships: Memberships;
+  readonly memberPrices: MemberPrices;
+  readonly coupons: Coupons;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -155,6 +171,12 @@ export class Mujiang {
     this.fulfillments = new Fulfillments(core);
     this.refunds = new Refunds(core);
     this.flashSales = new FlashSales(core);
+    this.memberTiers = new MemberTiers(core);
+    this.members = new Members(core);
+    this.membershipPlans = new MembershipPlans(core);
+    this.memberships = new Memberships(core);
+    this.memberPrices = new MemberPrices(core);
+    this.coupons = new Coupons(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;
