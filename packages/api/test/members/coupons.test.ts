@@ -238,10 +238,32 @@ describe('coupons', () => {
     await t.app.jobs.drain();
     expect((await req('GET', `/v1/orders/${o.body.id}`)).body.status).toBe('canceled');
     expect((await req('GET', `/v1/coupons/${cp.id}`)).body.redeemed).toBe(0);
+    // A storefront (publishable key) cart takes a code too, and checks out with it.
+    const shared = code();
+    await coupon({ code: shared, per_customer_limit: 1 });
+    const pkCart = await t.request({
+      method: 'POST',
+      url: '/v1/carts',
+      key: shop.pk,
+      body: { lines: [{ variant_id: shop.v.c, quantity: 1 }], coupon_code: shared.toLowerCase() },
+    });
+    expectStatus(pkCart, 201);
+    expect(pkCart.body.coupon).toMatchObject({ applied: true, discount: 500 });
+    const pkOrder = await t.request({
+      method: 'POST',
+      url: `/v1/carts/${pkCart.body.id}/checkout`,
+      key: shop.pk,
+      body: { shipping_address: { ...ADDRESS, phone: '13944449999' } },
+    });
+    expectStatus(pkOrder, 201);
+    expect(pkOrder.body.discount_total).toBe(500);
     // Lowering the limit below the uses is refused.
+    expectStatus(await order(t, shop, [{ variant_id: shop.v.b, quantity: 1 }], { coupon_code: c }), 201);
+    const raise = await req('PATCH', `/v1/coupons/${cp.id}`, { usage_limit: 3 });
+    expectStatus(raise, 200);
     await order(t, shop, [{ variant_id: shop.v.b, quantity: 1 }], { coupon_code: c });
-    const lower = await req('PATCH', `/v1/coupons/${cp.id}`, { usage_limit: null });
-    expectStatus(lower, 200);
+    const lower = await req('PATCH', `/v1/coupons/${cp.id}`, { usage_limit: 1 });
+    expect([lower.status, lower.body.code]).toEqual([409, 'usage_limit_below_redeemed']);
   });
 
   it('counts a single-use coupon exactly once under concurrent checkouts', async () => {
@@ -268,5 +290,23 @@ describe('coupons', () => {
     // The losers' stock reservations were rolled back with them.
     const inv = await req('GET', `/v1/variants/${v}/inventory`);
     expect(inv.body.reserved).toBe(1);
+  });
+
+  it('counts a per-customer limit exactly once when one customer checks out concurrently', async () => {
+    const v = await freshVariant(t, shop, 100, 2_000);
+    const c = code();
+    await coupon({ per_customer_limit: 1, code: c });
+    const buyer = (await req('POST', '/v1/customers', { phone: '13966660000' })).body.id;
+    const results = await Promise.all(
+      Array.from({ length: onRealPostgres() ? 10 : 4 }, () =>
+        order(t, shop, [{ variant_id: v, quantity: 1 }], { customer_id: buyer, coupon_code: c }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(
+      results
+        .filter((r) => r.status !== 201)
+        .every((r) => r.status === 409 && r.body.code === 'coupon_per_customer_limit_reached'),
+    ).toBe(true);
   });
 });

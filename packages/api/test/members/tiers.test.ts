@@ -48,7 +48,7 @@ describe('member tiers', () => {
     expect(dup.body.code).toBe('tier_threshold_taken');
     const list = await req('GET', '/v1/member_tiers');
     expect(list.body.data.map((x: { name: string }) => x.name)).toEqual(['普通', '银卡', '金卡']);
-    const patched = await req('PATCH', `/v1/member_tiers/${tiers['金卡']}`, { name: '金卡会员' });
+    const patched = await req('PATCH', `/v1/member_tiers/${tiers.金卡}`, { name: '金卡会员' });
     expect(patched.body.name).toBe('金卡会员');
   });
 
@@ -59,7 +59,7 @@ describe('member tiers', () => {
     const o = await paidOrder(c, v, 3); // ¥301.50 → 301
     const p = await profile(c);
     expect(p.growth_value).toBe(301);
-    expect(p.tier.id).toBe(tiers['银卡']);
+    expect(p.tier.id).toBe(tiers.银卡);
     // A refund of one unit (¥100.50 of ¥301.50) reverses floor(301 × 1/3) = 100.
     const refund = await req('POST', `/v1/orders/${o.id}/refunds`, {
       lines: [{ order_line_id: o.lines[0].id, quantity: 1 }],
@@ -76,7 +76,7 @@ describe('member tiers', () => {
       ['order_paid', 301],
     ]);
     // Still 银卡 until the monthly evaluation.
-    expect((await profile(c)).tier.id).toBe(tiers['银卡']);
+    expect((await profile(c)).tier.id).toBe(tiers.银卡);
   });
 
   it('pending refunds reverse when they succeed; a cancelled paid order reverses everything', async () => {
@@ -99,7 +99,7 @@ describe('member tiers', () => {
     const g = await req('POST', `/v1/customers/${c}/growth_grants`, { amount: 600, reason: '活动奖励' });
     expectStatus(g, 201);
     expect(g.body).toMatchObject({ object: 'growth_entry', amount: 600, balance: 600, source: 'grant' });
-    expect((await profile(c)).tier.id).toBe(tiers['金卡']);
+    expect((await profile(c)).tier.id).toBe(tiers.金卡);
     const tooMuch = await req('POST', `/v1/customers/${c}/growth_grants`, { amount: -601, reason: '扣除' });
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.body.code).toBe('growth_insufficient');
@@ -108,7 +108,7 @@ describe('member tiers', () => {
     const missing = await req('POST', '/v1/customers/cus_nope/growth_grants', { amount: 1, reason: 'x' });
     expect(missing.status).toBe(404);
     const changes = await req('GET', `/v1/customers/${c}/tier_changes`);
-    expect(changes.body.data[0]).toMatchObject({ to_tier_id: tiers['金卡'], reason: 'growth' });
+    expect(changes.body.data[0]).toMatchObject({ to_tier_id: tiers.金卡, reason: 'growth' });
   });
 
   it('evaluates monthly: keeps with enough growth, demotes one tier (resetting growth) without', async () => {
@@ -120,31 +120,31 @@ describe('member tiers', () => {
     }
     await req('POST', `/v1/customers/${refunded}/growth_grants`, { amount: 150, reason: '迁移' });
     await req('POST', `/v1/customers/${refunded}/growth_grants`, { amount: -100, reason: '纠正' });
-    expect((await profile(refunded)).tier.id).toBe(tiers['银卡']);
+    expect((await profile(refunded)).tier.id).toBe(tiers.银卡);
 
     // December 1st, 00:00 in Shanghai: everyone got their tier this month, so all keep it
     // (except the one whose growth no longer reaches it).
     clock.set(new Date('2026-11-30T15:59:00Z'));
     await t.app.jobs.drain();
-    expect((await profile(refunded)).tier.id).toBe(tiers['银卡']);
+    expect((await profile(refunded)).tier.id).toBe(tiers.银卡);
     clock.set(new Date('2026-11-30T16:00:00Z'));
     await t.app.jobs.drain();
-    expect((await profile(keeper)).tier.id).toBe(tiers['金卡']);
-    expect((await profile(refunded)).tier.id).toBe(tiers['普通']);
+    expect((await profile(keeper)).tier.id).toBe(tiers.金卡);
+    expect((await profile(refunded)).tier.id).toBe(tiers.普通);
 
     // During December the keeper earns 200 (the keep threshold), the other nothing.
     clock.set(new Date('2026-12-10T00:00:00Z'));
     await req('POST', `/v1/customers/${keeper}/growth_grants`, { amount: 200, reason: '消费' });
     clock.set(new Date('2027-01-01T00:00:00+08:00'));
     await t.app.jobs.drain();
-    expect((await profile(keeper)).tier.id).toBe(tiers['金卡']);
+    expect((await profile(keeper)).tier.id).toBe(tiers.金卡);
     const p = await profile(lapsed);
-    expect(p.tier.id).toBe(tiers['银卡']);
+    expect(p.tier.id).toBe(tiers.银卡);
     expect(p.growth_value).toBe(100);
     const history = await req('GET', `/v1/customers/${lapsed}/tier_changes`);
     expect(history.body.data[0]).toMatchObject({
-      from_tier_id: tiers['金卡'],
-      to_tier_id: tiers['银卡'],
+      from_tier_id: tiers.金卡,
+      to_tier_id: tiers.银卡,
       reason: 'keep_failed',
       growth_value: 100,
     });
@@ -153,8 +153,8 @@ describe('member tiers', () => {
     // And February evaluates again: a lapsed 银卡 (keep 50) falls to 普通.
     clock.set(new Date('2027-02-01T00:00:00+08:00'));
     await t.app.jobs.drain();
-    expect((await profile(lapsed)).tier.id).toBe(tiers['普通']);
-    expect((await profile(keeper)).tier.id).toBe(tiers['银卡']);
+    expect((await profile(lapsed)).tier.id).toBe(tiers.普通);
+    expect((await profile(keeper)).tier.id).toBe(tiers.银卡);
   });
 
   it('follows the tenant growth rate setting', async () => {
