@@ -76,6 +76,23 @@ describe('paid membership', () => {
     const used = await req('POST', `/v1/memberships/${m2.body.id}/payments`, payment('wx-m1', 39_800));
     expect(used.status).toBe(409);
     expect(used.body.code).toBe('payment_reference_used');
+    // Nor an order's, nor an order with a membership's reference.
+    const o = await req('POST', '/v1/orders', {
+      store_id: shop.storeId,
+      lines: [{ variant_id: shop.v.a, quantity: 1 }],
+      shipping_address: {
+        name: '张三',
+        phone: '13800000000',
+        province: '上海市',
+        city: '上海市',
+        line1: '路 1 号',
+      },
+    });
+    const orderRef = await req('POST', `/v1/orders/${o.body.id}/payments`, payment('wx-m1', o.body.total));
+    expect([orderRef.status, orderRef.body.code]).toEqual([409, 'payment_reference_used']);
+    expectStatus(await req('POST', `/v1/orders/${o.body.id}/payments`, payment('wx-o1', o.body.total)), 201);
+    const fromOrder = await req('POST', `/v1/memberships/${m2.body.id}/payments`, payment('wx-o1', 39_800));
+    expect([fromOrder.status, fromOrder.body.code]).toEqual([409, 'payment_reference_used']);
     expectStatus(await req('POST', `/v1/memberships/${m2.body.id}/cancel`, {}), 200);
     const gone = await req('POST', `/v1/memberships/${m2.body.id}/payments`, payment('wx-m3', 39_800));
     expect(gone.body.code).toBe('membership_canceled');

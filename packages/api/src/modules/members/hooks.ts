@@ -1,6 +1,9 @@
+import { and, eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
+import { conflict } from '../../http/errors';
 import type { TenantCtx } from '../../lib/context';
 import { releaseOrderCoupon } from './coupons';
+import { membershipPayments } from './tables';
 import { accrueOrderGrowth, reverseOrderGrowth } from './tiers';
 
 /**
@@ -53,4 +56,23 @@ export async function membersOnOrderCanceled(
 ) {
   if (order.couponCode) await releaseOrderCoupon(tx, ctx, order.id);
   if (refundId) await membersOnRefundSucceeded(tx, ctx, order, lines, refundId);
+}
+
+/** Before an order payment: a provider reference that already paid a membership cannot pay an order. */
+export async function membersAssertReferenceFree(
+  tx: Tx,
+  tenantId: string,
+  payment: { provider: string; reference: string },
+) {
+  const [used] = await tx
+    .select({ id: membershipPayments.id })
+    .from(membershipPayments)
+    .where(
+      and(
+        eq(membershipPayments.tenantId, tenantId),
+        eq(membershipPayments.provider, payment.provider),
+        eq(membershipPayments.reference, payment.reference),
+      ),
+    );
+  if (used) throw conflict('payment_reference_used', `This ${payment.provider} reference paid a membership.`);
 }

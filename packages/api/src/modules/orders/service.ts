@@ -16,7 +16,7 @@ import { commitReservedStock, releaseStock, reserveStock, restock } from '../inv
 import type { JobHandler } from '../jobs/runner';
 import { cancelJob, enqueueJob } from '../jobs/service';
 import { redeemCoupon } from '../members/coupons';
-import { membersOnOrderCanceled, membersOnOrderPaid } from '../members/hooks';
+import { membersAssertReferenceFree, membersOnOrderCanceled, membersOnOrderPaid } from '../members/hooks';
 import { promoterScope } from '../promoters/service';
 import { requireStore, type Store } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
@@ -469,6 +469,7 @@ export async function recordPayment(
         replayed: true,
       };
     }
+    await membersAssertReferenceFree(tx, ctx.tenantId, input);
     if (order.status !== 'pending_payment' && order.status !== 'canceled') {
       throw conflict('order_already_paid', 'This order is already paid (under another reference).');
     }
