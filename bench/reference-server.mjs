@@ -10,4 +10,6 @@ const body = await res.text();
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
 app.get('/reference', async (_req, reply) => reply.type('application/json').send(body));
-await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+// For write scenarios: takes a JSON body and answers the same bytes (no work behind it).
+app.post('/reference', async (_req, reply) => reply.type('application/json').send(body));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1', backlog: 4096 });

@@ -8,6 +8,8 @@ export interface RunningServer {
   /** Highest RSS seen since start (sampled from /proc every 100 ms), in MB. */
   peakRssMb(): number;
   resetPeak(): void;
+  /** CPU time the process has used so far (user + system), in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,17 @@ function rssMb(pid: number): number {
   }
 }
 
+function cpuMs(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime and stime.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Starts a Node process that prints nothing we need, and waits until `readyPath` answers 200. */
 export async function startProcess(
   script: string,
@@ -29,7 +42,9 @@ export async function startProcess(
   port: number,
   readyPath = '/healthz',
 ): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -52,6 +67,7 @@ export async function startProcess(
     url,
     pid: child.pid!,
     peakRssMb: () => peak,
+    cpuMs: () => cpuMs(child.pid!),
     resetPeak: () => {
       peak = rssMb(child.pid!);
     },

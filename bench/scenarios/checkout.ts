@@ -53,6 +53,7 @@ export async function checkout(api: RunningServer, shop: SeededShop, databaseUrl
     headers,
     setupRequest: request,
   });
+  const cpuBefore = api.cpuMs();
   const ours = await runLoad({
     url: `${api.url}/v1/orders`,
     method: 'POST',
@@ -61,6 +62,7 @@ export async function checkout(api: RunningServer, shop: SeededShop, databaseUrl
     headers,
     setupRequest: request,
   });
+  const cpuPerOrder = (api.cpuMs() - cpuBefore) / Math.max(ours.requests, 1);
   const reference = pgbenchTps(databaseUrl);
   const ratio = ours.rps / reference;
   const scenario = 'checkout (direct order, 1 of 1,000 SKUs), 64 conns';
@@ -82,6 +84,15 @@ export async function checkout(api: RunningServer, shop: SeededShop, databaseUrl
       ratio: '',
       target: 'p99 < 100',
       pass: ours.p99 < 100,
+    },
+    {
+      scenario,
+      figure: 'API CPU ms per order',
+      value: fmt(cpuPerOrder, 2),
+      reference: '',
+      ratio: '',
+      target: '',
+      pass: null,
     },
   ];
 }

@@ -20,8 +20,10 @@ import { healthRoutes } from './modules/health/routes';
 import idempotencyPlugin from './modules/idempotency/plugin';
 import { inventoryRoutes } from './modules/inventory/routes';
 import { JobRunner } from './modules/jobs/runner';
+import { linkRoutes } from './modules/links/routes';
 import { memberRoutes } from './modules/members/routes';
 import { orderRoutes } from './modules/orders/routes';
+import { pickRoutes } from './modules/picks/routes';
 import { promoterRoutes } from './modules/promoters/routes';
 import { storefrontRoutes } from './modules/storefront/routes';
 import { storeRoutes } from './modules/stores/routes';
@@ -79,6 +81,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
       url: config.databaseUrl,
       dataDir: config.dataDir,
       poolMax: config.databasePoolMax,
+      preparedStatements: config.databasePreparedStatements,
     });
   app.decorate('db', database.db);
   app.decorate('clock', config.clock);
@@ -161,6 +164,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(storefrontRoutes);
   await app.register(orderRoutes);
   await app.register(flashSaleRoutes);
+  await app.register(pickRoutes);
+  await app.register(linkRoutes, { publicUrl: config.publicUrl });
   await app.register(memberRoutes);
 
   await app.ready();

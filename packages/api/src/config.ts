@@ -8,6 +8,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Pool size for postgres.js. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  /** `false` behind PgBouncer in transaction mode (see db/client.ts). */
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true'),
   DATA_DIR: z.string().default('.data/pglite'),
   /** Creates tenants and partners. Unset → platform endpoints answer 401. */
   PLATFORM_TOKEN: z.string().min(24).optional(),
@@ -65,6 +67,7 @@ export interface AppConfig {
   host: string;
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  databasePreparedStatements: boolean;
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir: string;
   platformToken: string | undefined;
@@ -97,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePreparedStatements: e.DATABASE_PREPARE === 'true',
     dataDir: e.DATA_DIR,
     platformToken: e.PLATFORM_TOKEN,
     redisUrl: e.REDIS_URL,

@@ -13,11 +13,18 @@ async function main() {
     url: config.databaseUrl,
     dataDir: config.dataDir,
     poolMax: config.databasePoolMax,
+    preparedStatements: config.databasePreparedStatements,
   });
   await database.migrate();
   const app = await buildApp(config, { database, closeDatabase: true });
   const demo = config.demo ? await ensureDemo(config, database.db, config.platformToken!) : undefined;
-  const address = await app.listen({ port: config.port, host: config.host });
+  const address = await app.listen({
+    port: config.port,
+    host: config.host,
+    // Node's default accept queue (511) drops connections when a flash sale opens and thousands
+    // of buyers connect at once; the kernel caps this at net.core.somaxconn.
+    backlog: 4096,
+  });
   const base = config.publicUrl ?? address;
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

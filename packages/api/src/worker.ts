@@ -20,7 +20,11 @@ async function main() {
     log.fatal('the worker needs DATABASE_URL: the embedded PGlite database belongs to the server process');
     process.exit(1);
   }
-  const database = openDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
+  const database = openDatabase({
+    url: config.databaseUrl,
+    poolMax: config.databasePoolMax,
+    preparedStatements: config.databasePreparedStatements,
+  });
   const dispatcher = new WebhookDispatcher({
     db: database.db,
     clock: config.clock,

@@ -4,6 +4,7 @@ import type { paths } from './generated/api';
 import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
 import { CustomerBindings, Customers } from './resources/customers';
+import { Links } from './resources/links';
 import {
   Coupons,
   MemberPrices,
@@ -14,6 +15,7 @@ import {
 } from './resources/members';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
+import { StorePicks } from './resources/picks';
 import { Promoters } from './resources/promoters';
 import { Stores } from './resources/stores';
 import { Suppliers } from './resources/suppliers';
@@ -111,6 +113,10 @@ export class Mujiang {
   readonly fulfillments: Fulfillments;
   readonly refunds: Refunds;
   readonly flashSales: FlashSales;
+  /** A shopkeeper store's picks (选品): `storePicks.create(storeId, …)`. */
+  readonly storePicks: StorePicks;
+  /** Tracking links (推广位) and their click counts. */
+  readonly links: Links;
   /** Member tiers (会员等级). */
   readonly memberTiers: MemberTiers;
   /** A customer's growth value, tier and history. */
@@ -171,6 +177,8 @@ export class Mujiang {
     this.fulfillments = new Fulfillments(core);
     this.refunds = new Refunds(core);
     this.flashSales = new FlashSales(core);
+    this.storePicks = new StorePicks(core);
+    this.links = new Links(core);
     this.memberTiers = new MemberTiers(core);
     this.members = new Members(core);
     this.membershipPlans = new MembershipPlans(core);

@@ -72,6 +72,10 @@ export type ApiKey = Schemas['ApiKey'];
 /** A new API key, with the key itself in `secret` (shown once). */
 export type ApiKeyWithSecret = Schemas['ApiKeyWithSecret'];
 export type Store = Schemas['Store'];
+/** A shopkeeper store's pick (选品). */
+export type StorePick = Schemas['StorePick'];
+/** A tracking link (推广位). */
+export type Link = Schemas['Link'];
 export type Supplier = Schemas['Supplier'];
 export type Promoter = Schemas['Promoter'];
 /** A promoter token (`token`, shown once) for a guide or shopkeeper app. */

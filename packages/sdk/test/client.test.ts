@@ -364,3 +364,45 @@ describe('shopping through the SDK', () => {
     expect((await client.orders.retrieve(order.id)).amount_refunded).toBe(12_900);
   });
 });
+
+describe('picks and links, through a shopkeeper token', () => {
+  it('picks a product at its own price and shares a tracking link', async () => {
+    const { client } = await newTenant();
+    const keeper = await client.promoters.create({ kind: 'shopkeeper', name: '店主小陈' });
+    const store = await client.stores.create({
+      kind: 'shopkeeper',
+      name: '小陈的店',
+      owner_promoter_id: keeper.id,
+      settings: { url: 'https://h5.example.cn/chen/' },
+    });
+    const supplier = await client.suppliers.create({ name: '家纺厂' });
+    const product = await client.products.create({
+      title: '蚕丝被',
+      status: 'published',
+      supplier_id: supplier.id,
+      variants: [{ sku: 'SILK-1', list_price: 59_900, retail_floor: 49_900, retail_ceiling: 69_900 }],
+    });
+    const { token } = await client.promoters.createToken(keeper.id, { ttl_seconds: 600 });
+    const app = new Mujiang({ baseUrl: api.baseUrl, apiKey: token, retry: FAST_RETRY });
+    const pick = await app.storePicks.create(store.id, {
+      product_id: product.id,
+      prices: [{ variant_id: product.variants[0]!.id, price: 55_900 }],
+      recommendation: '盖了一冬天，轻又暖',
+    });
+    expect(pick).toMatchObject({ status: 'active', prices: [{ price: 55_900 }] });
+    await expect(
+      app.storePicks.update(store.id, pick.id, {
+        prices: [{ variant_id: product.variants[0]!.id, price: 1 }],
+      }),
+    ).rejects.toMatchObject({ status: 422, code: 'price_outside_band' });
+    const picks: string[] = [];
+    for await (const p of app.storePicks.list(store.id)) picks.push(p.id);
+    expect(picks).toEqual([pick.id]);
+
+    const link = await app.links.create({ product_id: product.id, campaign: '朋友圈' });
+    expect(link.store_id).toBe(store.id);
+    expect((await app.links.list()).data.map((l) => l.id)).toEqual([link.id]);
+    expect((await app.links.update(link.id, { status: 'disabled' })).status).toBe('disabled');
+    expect((await app.storePicks.delete(store.id, pick.id)).deleted).toBe(true);
+  });
+});

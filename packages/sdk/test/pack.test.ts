@@ -171,7 +171,8 @@ describe('the packed tarball', () => {
       }),
     );
     for (const result of results) expect(result).toEqual({ name: result.name, code: 0, output: '' });
-  });
+    // Two full type-checks of the generated API types (no skipLibCheck): slow on a busy machine.
+  }, 180_000);
 
   it('runs from ESM and from CommonJS', async () => {
     const consumer = join(dir, 'consumer');

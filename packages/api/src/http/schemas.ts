@@ -24,7 +24,7 @@ export const codeSchema = z
 
 export function idParams(prefix: string) {
   return z.object({
-    id: z.string().max(64).describe(`An id starting with \`${prefix}_\`.`),
+    id: z.string().min(1).max(64).describe(`An id starting with \`${prefix}_\`.`),
   });
 }
 

@@ -43,6 +43,9 @@ export const ID_PREFIXES = {
   coupon: 'cpn',
   couponRedemption: 'cpr',
   request: 'req',
+  storePick: 'pick',
+  link: 'link',
+  linkClick: 'lclk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -84,6 +84,7 @@ describe('storefront reads with a publishable key', () => {
           in_stock: false,
         },
       ],
+      recommendation: null,
       updated_at: published.updated_at,
     });
     // Neither the names nor the values of what the tenant keeps to itself (supply 9900, band 15900–25900).

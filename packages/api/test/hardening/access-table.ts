@@ -13,6 +13,8 @@ const CATALOG: Kind[] = ['secret', 'supplier'];
 const STOREFRONT: Kind[] = ['publishable'];
 /** Carts and checkout: a storefront's publishable key, or the tenant's backend. */
 const CART: Kind[] = ['secret', 'publishable'];
+/** The tenant, and a promoter token for the promoter's own store and links. */
+const PROMOTER_APP: Kind[] = ['secret', 'promoter'];
 
 export const ACCESS: Record<string, Kind[]> = {
   'GET /healthz': [],
@@ -121,6 +123,17 @@ export const ACCESS: Record<string, Kind[]> = {
   'GET /v1/flash_sales/{id}': SECRET,
   'PATCH /v1/flash_sales/{id}': SECRET,
   'POST /v1/flash_sales/{id}/cancel': SECRET,
+  'POST /v1/stores/{id}/picks': PROMOTER_APP,
+  'GET /v1/stores/{id}/picks': PROMOTER_APP,
+  'GET /v1/stores/{id}/picks/{pick_id}': PROMOTER_APP,
+  'PATCH /v1/stores/{id}/picks/{pick_id}': PROMOTER_APP,
+  'DELETE /v1/stores/{id}/picks/{pick_id}': PROMOTER_APP,
+  'POST /v1/links': PROMOTER_APP,
+  'GET /v1/links': PROMOTER_APP,
+  'GET /v1/links/{id}': PROMOTER_APP,
+  'PATCH /v1/links/{id}': PROMOTER_APP,
+  // The shared tracking link: public, no key.
+  'GET /r/{tenant_id}/{code}': [],
   'POST /v1/member_tiers': SECRET,
   'GET /v1/member_tiers': SECRET,
   'GET /v1/member_tiers/{id}': SECRET,
@@ -162,6 +175,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /v1/orders/{id}/payments': { provider: 'wechat_pay', reference: 'x', amount: 1 },
   'POST /v1/orders/{id}/refunds': { amount: 1 },
   'POST /v1/fulfillments/{id}/shipments': { carrier: 'SF', tracking_number: 'SF0000' },
+  'POST /v1/stores/{id}/picks': { product_id: 'prod_x' },
   'POST /v1/customers/{id}/growth_grants': { amount: 1, reason: 'probe' },
   'POST /v1/memberships/{id}/payments': { provider: 'wechat_pay', reference: 'x', amount: 1 },
   'PATCH /v1/member_prices/{id}': { price: 1 },

@@ -111,7 +111,8 @@ describe('malformed input never gets a 5xx and never writes', () => {
     const before = await snapshot();
     const ids = fc.oneof(
       fc.string({ minLength: 1, maxLength: 60 }),
-      fc.constantFrom('..%2F..%2Fetc', '%00', 'store_', "x' or '1'='1", '😀', 'a'.repeat(2000)),
+      // '.' is a dot segment: the path normalises to an empty id, which once matched any product.
+      fc.constantFrom('.', '..%2F..%2Fetc', '%00', 'store_', "x' or '1'='1", '😀', 'a'.repeat(2000)),
     );
     for (const { key, method, path } of operations.filter((o) => o.path.includes('{id}'))) {
       await fc.assert(

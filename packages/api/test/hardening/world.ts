@@ -39,6 +39,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     kind: 'shopkeeper',
     name: `${name} shop`,
     owner_promoter_id: shopkeeper.id,
+    settings: { url: `https://${name.toLowerCase()}.shop.example.com/` },
   });
   const token = await post(`/v1/promoters/${shopkeeper.id}/tokens`, {});
   const customer = await post('/v1/customers', {
@@ -91,6 +92,8 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     ends_at: '2030-01-03T00:00:00Z',
     items: [{ variant_id: product.variants[0].id, sale_price: 1, sale_stock: 1 }],
   });
+  await post(`/v1/stores/${shop.id}/picks`, { product_id: product.id });
+  const link = await post('/v1/links', { promoter_id: shopkeeper.id, product_id: product.id });
   const tier = await post('/v1/member_tiers', { name: `${name} 金卡`, growth_threshold: 1000 });
   const plan = await post('/v1/membership_plans', {
     name: `${name} 年卡`,
@@ -140,6 +143,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/events': delivery.event_id,
       '/v1/suppliers': supplier.id,
       '/v1/api_keys': extraKey.id,
+      '/v1/links': link.id,
     },
   };
 }

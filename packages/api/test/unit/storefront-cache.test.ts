@@ -78,6 +78,50 @@ describe('storefront cache', () => {
     fail = false;
     expect(JSON.parse((await cache.page('ten_a', 'k', load, s.readVersion)).body.toString()).load).toBe(1);
   });
+
+  it("drops one store's pages on a change of that store, and every store's on a change of the tenant", async () => {
+    const cache = new StorefrontCache();
+    const shop = source();
+    const brand = source();
+    const get = (store: 'shop' | 'brand') =>
+      cache.page(
+        'ten_a',
+        'products',
+        store === 'shop' ? shop.load : brand.load,
+        store === 'shop' ? shop.readVersion : brand.readVersion,
+        store,
+      );
+    const loads = async (store: 'shop' | 'brand') => JSON.parse((await get(store)).body.toString()).load;
+    expect([await loads('shop'), await loads('brand')]).toEqual([1, 1]);
+    expect([await loads('shop'), await loads('brand')]).toEqual([1, 1]);
+
+    // A shopkeeper's pick: its store's version goes up, the tenant's does not.
+    shop.db.version = 2;
+    cache.changed({ tenantId: 'ten_a', storeId: 'shop' });
+    expect([await loads('shop'), await loads('brand')]).toEqual([2, 1]);
+    // Another tenant's store of the same id is another scope.
+    cache.changed({ tenantId: 'ten_b', storeId: 'brand' });
+    expect(await loads('brand')).toBe(1);
+
+    // A catalog change reaches every store of the tenant, whatever its scope.
+    shop.db.version = 3;
+    brand.db.version = 2;
+    cache.changed({ tenantId: 'ten_a', version: 2 });
+    expect([await loads('shop'), await loads('brand')]).toEqual([3, 2]);
+    expect([await loads('shop'), await loads('brand')]).toEqual([3, 2]);
+    // So does a stock change on the order path (no version).
+    cache.changed({ tenantId: 'ten_a' });
+    expect([await loads('shop'), await loads('brand')]).toEqual([4, 3]);
+  });
+
+  it("sees another node's change of one store when it re-reads that store's version", async () => {
+    const cache = new StorefrontCache({ versionCheckMs: 0 });
+    const shop = source();
+    await cache.page('ten_a', 'k', shop.load, shop.readVersion, 'shop');
+    shop.db.version = 7; // a pick committed elsewhere: no local notice
+    const page = await cache.page('ten_a', 'k', shop.load, shop.readVersion, 'shop');
+    expect(JSON.parse(page.body.toString())).toEqual({ version: 7, load: 2 });
+  });
 });
 
 describe('ETags', () => {

@@ -1042,7 +1042,7 @@ export interface paths {
         };
         /**
          * List the store's products
-         * @description Published products at the store’s price, with availability, newest first. Send the ETag back in `If-None-Match` to get 304 while nothing changed.
+         * @description Published products at the store’s price, with availability, newest first. A shopkeeper store lists only its active picks, at its own prices, with its recommendation text. Send the ETag back in `If-None-Match` to get 304 while nothing changed.
          */
         get: operations["listStorefrontProducts"];
         put?: never;
@@ -1476,6 +1476,114 @@ export interface paths {
         put?: never;
         /** Cancel a flash sale */
         post: operations["cancelFlashSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stores/{id}/picks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a shopkeeper store's picks */
+        get: operations["listStorePicks"];
+        put?: never;
+        /**
+         * Pick a product into a shopkeeper store (选品)
+         * @description A published catalog product, optionally with the store's own prices inside the supplier's band and a recommendation text. At most 1000 picks per store. Only shopkeeper stores (409 `store_not_shopkeeper`); a shopkeeper's promoter token reaches only its own store.
+         */
+        post: operations["createStorePick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stores/{id}/picks/{pick_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a pick */
+        get: operations["getStorePick"];
+        put?: never;
+        post?: never;
+        /** Remove a pick from the store */
+        delete: operations["deleteStorePick"];
+        options?: never;
+        head?: never;
+        /**
+         * Re-price a pick or change its recommendation
+         * @description `prices` replaces the whole set (`[]`: every variant at list price). A flagged pick whose prices are all inside the bands afterwards is active again (`store_pick.unflagged`).
+         */
+        patch: operations["updateStorePick"];
+        trace?: never;
+    };
+    "/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tracking links
+         * @description A promoter token sees only the promoter's own links.
+         */
+        get: operations["listLinks"];
+        put?: never;
+        /**
+         * Create a tracking link (推广位)
+         * @description A code a promoter shares, optionally for one product or a campaign. With a promoter token the link is the promoter's own, and a shopkeeper's link defaults to its store. The store needs `settings.url` (or a custom domain) to send buyers to.
+         */
+        post: operations["createLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a tracking link */
+        get: operations["getLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Disable or re-enable a link, or change its campaign
+         * @description A disabled link no longer redirects (404) and attributes no order.
+         */
+        patch: operations["updateLink"];
+        trace?: never;
+    };
+    "/r/{tenant_id}/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a shared link (public)
+         * @description No key: this is the URL a promoter shares (e.g. in a WeChat group). Records the click (time, hashed user agent and referrer; never the IP) and answers 302 to the store's URL, on the link's product page (`/products/{product_id}`) if it has one, with `?mj_link=<code>`: the storefront passes the code to the cart or order as `link_code`. Unknown or disabled: 404 `link_not_found`.
+         */
+        get: operations["followLink"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2242,6 +2350,29 @@ export interface components {
                 };
             }[];
         };
+        Link: {
+            id: string;
+            /** @constant */
+            object: "link";
+            code: string;
+            promoter_id: string;
+            /** @description Where the buyer lands. */
+            store_id: string;
+            /** @description The product page the buyer lands on, if any. */
+            product_id: string | null;
+            campaign: string | null;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            click_count: number;
+            /** @description The public redirect, `/r/{tenant_id}/{code}`: no key needed. */
+            share_path: string;
+            /** @description `share_path` on the API’s public URL (PUBLIC_URL), when the server knows it. */
+            share_url: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
         Cart: {
             id: string;
             /** @constant */
@@ -2281,7 +2412,7 @@ export interface components {
                 variant_id: string;
                 quantity: number;
                 sellable: boolean;
-                unsellable_reason: ("unknown_variant" | "not_published" | "currency_mismatch") | null;
+                unsellable_reason: ("unknown_variant" | "not_published" | "currency_mismatch" | "not_in_store" | "pick_flagged") | null;
                 sku: string;
                 title: string;
                 options: {
@@ -2677,6 +2808,32 @@ export interface components {
             payment: components["schemas"]["Payment"];
             order: components["schemas"]["Order"];
         };
+        StorePick: {
+            id: string;
+            /** @constant */
+            object: "store_pick";
+            store_id: string;
+            product_id: string;
+            /** @description The store's own retail prices; variants not listed sell at their list price. */
+            prices: {
+                variant_id: string;
+                price: number;
+            }[];
+            /** @description The shopkeeper’s recommendation text (推荐语). */
+            recommendation: string | null;
+            /**
+             * @description `flagged`: a price left the supplier's band; not sold until re-priced inside it.
+             * @enum {string}
+             */
+            status: "active" | "flagged";
+            flag_reason: ("price_below_floor" | "price_above_ceiling") | null;
+            flag_message: string | null;
+            flagged_at: string | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
         Promoter: {
             id: string;
             /** @constant */
@@ -2735,6 +2892,8 @@ export interface components {
                 available: number;
                 in_stock: boolean;
             }[];
+            /** @description A shopkeeper store's recommendation text for its pick (推荐语); null elsewhere. */
+            recommendation: string | null;
             /** @description ISO-8601 UTC timestamp. */
             updated_at: string;
         };
@@ -2985,6 +3144,13 @@ export interface components {
             token: string;
             /** @description ISO-8601 UTC timestamp. */
             expires_at: string;
+        };
+        DeletedStorePick: {
+            id: string;
+            /** @constant */
+            object: "store_pick";
+            /** @constant */
+            deleted: true;
         };
         MembershipPaymentResult: {
             payment: components["schemas"]["MembershipPayment"];
@@ -3676,7 +3842,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -4343,7 +4509,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -4721,6 +4887,8 @@ export interface operations {
                         primary_color?: string | null;
                         accent_color?: string | null;
                         custom_domain?: string | null;
+                        /** @description The storefront's base URL (H5 page or site) where tracking links send buyers; else https://<custom_domain>/. */
+                        url?: string | null;
                         support_phone?: string | null;
                     };
                     /** @description Your own key–value pairs (≤ 50 keys, values ≤ 500 characters). */
@@ -4913,6 +5081,8 @@ export interface operations {
                         primary_color?: string | null;
                         accent_color?: string | null;
                         custom_domain?: string | null;
+                        /** @description The storefront's base URL (H5 page or site) where tracking links send buyers; else https://<custom_domain>/. */
+                        url?: string | null;
                         support_phone?: string | null;
                     };
                     /** @description Keys to set; a null value removes the key. */
@@ -13155,6 +13325,891 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStorePicks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                status?: "active" | "flagged";
+                product_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A shopkeeper store id (`store_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["StorePick"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createStorePick: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description A shopkeeper store id (`store_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    product_id: string;
+                    /** @description Per-variant retail prices, each inside the variant's band [retail_floor, retail_ceiling]; an unset bound is the list price, so a variant without a band sells only at its list price. */
+                    prices?: {
+                        variant_id: string;
+                        /** @description Amount in minor units (分). */
+                        price: number;
+                    }[];
+                    recommendation?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorePick"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStorePick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shopkeeper store id (`store_…`). */
+                id: string;
+                /** @description A pick id (`pick_…`). */
+                pick_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorePick"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteStorePick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shopkeeper store id (`store_…`). */
+                id: string;
+                /** @description A pick id (`pick_…`). */
+                pick_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedStorePick"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateStorePick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shopkeeper store id (`store_…`). */
+                id: string;
+                /** @description A pick id (`pick_…`). */
+                pick_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Per-variant retail prices, each inside the variant's band [retail_floor, retail_ceiling]; an unset bound is the list price, so a variant without a band sells only at its list price. */
+                    prices?: {
+                        variant_id: string;
+                        /** @description Amount in minor units (分). */
+                        price: number;
+                    }[];
+                    recommendation?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorePick"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                promoter_id?: string;
+                store_id?: string;
+                product_id?: string;
+                campaign?: string;
+                status?: "active" | "disabled";
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Link"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Required with a secret key. */
+                    promoter_id?: string;
+                    store_id?: string;
+                    product_id?: string;
+                    campaign?: string;
+                    /** @description Your own code (unique in the tenant); omitted: 8 random characters. */
+                    code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `link_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `link_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                    campaign?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the store (Location header). */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `link_not_found`: unknown, disabled or no longer active. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

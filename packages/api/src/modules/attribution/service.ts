@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/client';
 import type { TenantCtx } from '../../lib/context';
 import { bindCustomer, currentBinding } from '../bindings/service';
+import { activeLink } from '../links/service';
 import type { Attribution } from '../orders/tables';
 import { findPromoter } from '../promoters/service';
 import type { Store } from '../stores/service';
@@ -31,7 +32,13 @@ export async function attributeOrder(
       detail: input.store.id,
     });
   }
-  // Tracking links (推广位) join here with the links module: rule 'link', between store and binding.
+  // The tracking link (推广位) on the order, if it is an active link of an active promoter. An
+  // unknown or disabled code attributes nothing and fails nothing: the buyer may hold an old
+  // link, and the order keeps the code it came with (`link_code`) for the record.
+  if (input.linkCode) {
+    const link = await activeLink(tx, ctx.tenantId, input.linkCode);
+    if (link) candidates.push({ rule: 'link', promoter_id: link.promoterId, detail: link.id });
+  }
   if (input.customerId) {
     const binding = await currentBinding(tx, ctx, input.customerId);
     if (binding && (await active(binding.promoterId))) {
@@ -52,5 +59,9 @@ export async function bindOnPaidOrder(tx: Tx, ctx: Ctx, attribution: Attribution
   if (!customerId || !attribution.promoter_id || attribution.rule === 'binding') return;
   // A promoter suspended since the order was placed still earns on it, but gains no customer.
   if ((await findPromoter(tx, ctx.tenantId, attribution.promoter_id))?.status !== 'active') return;
-  await bindCustomer(tx, ctx, { customerId, promoterId: attribution.promoter_id, source: 'order' });
+  await bindCustomer(tx, ctx, {
+    customerId,
+    promoterId: attribution.promoter_id,
+    source: attribution.rule === 'link' ? 'link' : 'order',
+  });
 }

@@ -20,8 +20,31 @@ export class AuthCache {
     this.byHash = new LRUCache({ max, ttl: ttlMs });
   }
 
+  /** Lookups in flight, so a burst of requests with a cold key makes one query, not one each. */
+  private readonly loading = new Map<string, Promise<CachedAuth | 'invalid'>>();
+
   get(hash: string) {
     return this.byHash.get(hash);
+  }
+
+  /** The cached entry, else the one `load` finds (shared by every caller waiting for it). */
+  async getOrLoad(
+    hash: string,
+    load: () => Promise<CachedAuth | 'invalid'>,
+  ): Promise<CachedAuth | 'invalid'> {
+    const cached = this.byHash.get(hash);
+    if (cached !== undefined) return cached;
+    let pending = this.loading.get(hash);
+    if (!pending) {
+      pending = load()
+        .then((value) => {
+          this.byHash.set(hash, value);
+          return value;
+        })
+        .finally(() => this.loading.delete(hash));
+      this.loading.set(hash, pending);
+    }
+    return pending;
   }
 
   set(hash: string, value: CachedAuth | 'invalid') {

@@ -87,11 +87,7 @@ const authPlugin: FastifyPluginAsync<{ platformToken?: string | undefined }> = a
     if (!rule || rule === 'public') return;
     const token = bearer(request);
     const hash = hashToken(token);
-    let auth = cache.get(hash);
-    if (auth === undefined) {
-      auth = await resolve(token, hash);
-      cache.set(hash, auth);
-    }
+    const auth = await cache.getOrLoad(hash, () => resolve(token, hash));
     if (auth === 'invalid' || (auth.expiresAt && auth.expiresAt.getTime() <= app.clock.now().getTime())) {
       throw unauthorized('invalid_api_key', 'The API key is not valid: unknown, revoked or expired.');
     }

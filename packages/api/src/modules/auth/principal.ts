@@ -38,6 +38,7 @@ export const SCOPE_RESOURCES = [
   'inventory',
   'orders',
   'flash_sales',
+  'links',
   'members',
   'coupons',
 ] as const;

@@ -17,6 +17,7 @@ import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { mergeRecord } from '../../lib/records';
 import { recordEvent } from '../events/service';
+import { recheckProductPicks } from '../picks/service';
 import { defaultSupplierId, requireSupplier } from '../suppliers/service';
 import { readTenantSettings } from '../tenants/service';
 import { categorySubtree, requireCategory } from './categories';
@@ -120,19 +121,23 @@ export interface ProductFilters {
   tag?: string | undefined;
   updated_since?: Date | undefined;
   q?: string | undefined;
+  /** Only products whose id is in this subquery (a shopkeeper store's picks); not an HTTP filter. */
+  idIn?: SQL | undefined;
 }
 
 /** The conditions of a product list, shared by the tenant's list and the storefront. */
 export function productConditions(tenantId: string, f: ProductFilters): SQL | undefined {
   return and(
     eq(products.tenantId, tenantId),
-    f.id ? eq(products.id, f.id) : undefined,
+    // An empty id is still an id (it matches nothing): never "no filter".
+    f.id !== undefined ? eq(products.id, f.id) : undefined,
     f.status ? eq(products.status, f.status) : undefined,
     f.supplier_id ? eq(products.supplierId, f.supplier_id) : undefined,
     f.category_id ? sql`${products.categoryId} in ${categorySubtree(tenantId, f.category_id)}` : undefined,
     f.tag ? hasTag(tenantId, f.tag) : undefined,
     f.updated_since ? gte(products.updatedAt, f.updated_since) : undefined,
     f.q ? titleMatches(tenantId, f.q) : undefined,
+    f.idIn ? sql`${products.id} in ${f.idIn}` : undefined,
   );
 }
 
@@ -331,7 +336,11 @@ export async function patchProduct(
   if (input.category_id) await requireCategory(tx, ctx.tenantId, input.category_id, `${at}.category_id`);
   if (input.handle) await assertHandleFree(tx, ctx.tenantId, input.handle, at, id);
 
-  if (input.variants?.length) await applyVariantChanges(tx, ctx, current, input.variants, `${at}.variants`);
+  if (input.variants?.length) {
+    await applyVariantChanges(tx, ctx, current, input.variants, `${at}.variants`);
+    // A price or band change may put shopkeepers' own prices outside the band: flag those picks.
+    await recheckProductPicks(tx, ctx, id);
+  }
 
   const now = ctx.clock.now();
   const title = input.title ?? current.title;

@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { afterCommit } from '../../db/tenancy';
+import { stores } from '../stores/tables';
 import { catalogVersions } from './tables';
 
 /**
@@ -14,7 +15,7 @@ import { catalogVersions } from './tables';
  *   nodes show the new availability when their cached page expires (a few seconds). The
  *   storefront's stock figures are advice; the reservation is what never oversells.
  */
-export type CatalogChange = { tenantId: string; version?: number };
+export type CatalogChange = { tenantId: string; version?: number; storeId?: string };
 type Listener = (change: CatalogChange) => void;
 
 const listeners = new Set<Listener>();
@@ -59,6 +60,31 @@ export function bumpCatalogVersion(tx: Tx, tenantId: string): Promise<number> {
     afterCommit(tx, () => announce({ tenantId, version }));
   }
   return pending;
+}
+
+/**
+ * A change that shows in one store's pages only (a shopkeeper's picks): bumps that store's
+ * `content_version` instead of the tenant's, so the tenant's other stores keep their cached
+ * pages and the tenant's writes do not queue on one row. Storefront pages of a store are
+ * versioned by the sum of the two (readStoreVersion).
+ */
+export async function bumpStoreVersion(tx: Tx, tenantId: string, storeId: string): Promise<void> {
+  await tx
+    .update(stores)
+    .set({ contentVersion: sql`${stores.contentVersion} + 1` })
+    .where(and(eq(stores.tenantId, tenantId), eq(stores.id, storeId)));
+  afterCommit(tx, () => announce({ tenantId, storeId }));
+}
+
+/** A store's page version: the tenant's catalog version plus the store's own, in one query. */
+export async function readStoreVersion(tx: Tx, tenantId: string, storeId: string): Promise<number> {
+  const [row] = await tx
+    .select({
+      version: sql<number>`${stores.contentVersion} + coalesce((select cv.version from ${catalogVersions} cv where cv.tenant_id = ${tenantId}), 0)`,
+    })
+    .from(stores)
+    .where(and(eq(stores.tenantId, tenantId), eq(stores.id, storeId)));
+  return row ? Number(row.version) : readCatalogVersion(tx, tenantId);
 }
 
 export function noteStockChange(tx: Tx, tenantId: string): void {

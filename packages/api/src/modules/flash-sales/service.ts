@@ -356,7 +356,9 @@ export async function takeSaleStock(tx: Tx, ctx: Ctx, units: SaleUnits[]): Promi
       markSoldOut(ctx.tenantId, u.itemId);
       throw conflict('flash_sale_sold_out', 'The flash sale has no units left for this item.');
     }
-    if (taken[0]!.sold >= taken[0]!.saleStock) markSoldOut(ctx.tenantId, u.itemId);
+    // The last unit: queued buyers hear "sold out" once this order has committed (not before:
+    // a rollback would give the unit back).
+    if (taken[0]!.sold >= taken[0]!.saleStock) afterCommit(tx, () => markSoldOut(ctx.tenantId, u.itemId));
     if (u.perCustomerLimit !== null) {
       if (!u.buyer) {
         throw badRequest(

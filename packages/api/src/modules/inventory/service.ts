@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../../db/client';
+import { jsonRecordset, rowsOf, type Tx } from '../../db/client';
 import { withTenant } from '../../db/tenancy';
 import { conflict, fieldError, invalidReference, notFound } from '../../http/errors';
 import { cursorId, decodeCursor, type ListQuery, pageOf } from '../../http/pagination';
@@ -339,12 +339,12 @@ export async function syncStock(
     if (!valid.length) return results.sort((a, b) => a.index - b.index);
 
     // The keys go in as one JSON parameter: a long `(a, b) in (…)` list nests too deep for PGlite.
-    const keys = JSON.stringify(valid.map((v) => ({ variant_id: v.variantId, location_id: v.locationId })));
+    const keys = valid.map((v) => ({ variant_id: v.variantId, location_id: v.locationId }));
     const current = rowsOf<{ variant_id: string; location_id: string; on_hand: number; reserved: number }>(
       await tx.execute(sql`
         select s.variant_id, s.location_id, s.on_hand, s.reserved
         from stock_levels s
-        join jsonb_to_recordset(${keys}::jsonb) as k(variant_id text, location_id text)
+        join ${jsonRecordset(keys, 'k', 'variant_id text, location_id text')}
           on s.variant_id = k.variant_id and s.location_id = k.location_id
         where s.tenant_id = ${ctx.tenantId}
         order by s.variant_id, s.location_id

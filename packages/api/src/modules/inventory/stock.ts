@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../../db/client';
+import { jsonRecordset, rowsOf, type Tx } from '../../db/client';
 import { conflict, fieldError } from '../../http/errors';
 import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
@@ -137,18 +137,16 @@ function linesRelation(tenantId: string, lines: StockLine[]): SQL {
       throw new RangeError(`stock line quantity must be a positive integer, got ${line.quantity}`);
     }
   }
-  const payload = JSON.stringify(
-    lines.map((l) => ({
-      variant_id: l.variant_id,
-      location_id: l.location_id ?? null,
-      quantity: l.quantity,
-    })),
-  );
+  const rows = lines.map((l) => ({
+    variant_id: l.variant_id,
+    location_id: l.location_id ?? null,
+    quantity: l.quantity,
+  }));
   return sql`(
     select x.variant_id,
            coalesce(x.location_id, (select id from locations where tenant_id = ${tenantId} and is_default)) as location_id,
            sum(x.quantity)::int as quantity
-    from jsonb_to_recordset(${payload}::jsonb) as x(variant_id text, location_id text, quantity int)
+    from ${jsonRecordset(rows, 'x', 'variant_id text, location_id text, quantity int')}
     group by 1, 2)`;
 }
 
@@ -163,10 +161,10 @@ async function applyToLevels(
   lines: StockLine[],
   change: { set: SQL; when: SQL; undo: SQL },
   failure: { code: string; message: string },
-): Promise<Applied[]> {
-  if (!lines.length) return [];
+): Promise<{ applied: Applied[]; watched: boolean }> {
+  if (!lines.length) return { applied: [], watched: false };
   const now = ctx.clock.now().toISOString();
-  const [result] = rowsOf<{ wanted: number; applied: Applied[] | null }>(
+  const [result] = rowsOf<{ wanted: number; applied: Applied[] | null; watched: boolean }>(
     await tx.execute(sql`
       with l as ${linesRelation(ctx.tenantId, lines)},
       changed as (
@@ -176,14 +174,18 @@ async function applyToLevels(
           and ${change.when}
         returning s.variant_id, s.location_id, l.quantity, s.on_hand
       )
-      select (select count(*) from l)::int as wanted, (select json_agg(changed) from changed) as applied`),
+      select (select count(*) from l)::int as wanted, (select json_agg(changed) from changed) as applied,
+             exists (select 1 from inventory_items i join l on i.variant_id = l.variant_id
+                     where i.tenant_id = ${ctx.tenantId} and i.low_stock_threshold is not null) as watched`),
   );
   const applied = result!.applied ?? [];
-  if (applied.length === Number(result!.wanted)) return applied;
+  // `watched`: some line has a low-stock threshold, so the caller must look at it (most do not,
+  // which saves a statement per checkout).
+  if (applied.length === Number(result!.wanted)) return { applied, watched: result!.watched };
   if (applied.length) {
     await tx.execute(sql`
       update stock_levels s set ${change.undo}
-      from jsonb_to_recordset(${JSON.stringify(applied)}::jsonb) as l(variant_id text, location_id text, quantity int)
+      from ${jsonRecordset(applied, 'l', 'variant_id text, location_id text, quantity int')}
       where s.tenant_id = ${ctx.tenantId} and s.variant_id = l.variant_id and s.location_id = l.location_id`);
   }
   const done = (l: StockLine) =>
@@ -197,7 +199,7 @@ async function applyToLevels(
 
 /** Holds stock for an order: `reserved += n` where `on_hand - reserved >= n`. */
 export async function reserveStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): Promise<void> {
-  await applyToLevels(
+  const { watched } = await applyToLevels(
     tx,
     ctx,
     lines,
@@ -208,13 +210,13 @@ export async function reserveStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): P
     },
     { code: 'insufficient_stock', message: 'Not enough available stock' },
   );
-  await checkLowStock(tx, ctx, distinctVariants(lines));
+  if (watched) await checkLowStock(tx, ctx, distinctVariants(lines));
   noteStockChange(tx, ctx.tenantId);
 }
 
 /** Lets go of held stock (an unpaid order timed out, or was cancelled): `reserved -= n`. */
 export async function releaseStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): Promise<void> {
-  await applyToLevels(
+  const { watched } = await applyToLevels(
     tx,
     ctx,
     lines,
@@ -225,7 +227,7 @@ export async function releaseStock(tx: Tx, ctx: StockCtx, lines: StockLine[]): P
     },
     { code: 'reservation_missing', message: 'Less stock is reserved than the release asks for' },
   );
-  await checkLowStock(tx, ctx, distinctVariants(lines));
+  if (watched) await checkLowStock(tx, ctx, distinctVariants(lines));
   noteStockChange(tx, ctx.tenantId);
 }
 
@@ -236,7 +238,7 @@ export async function commitReservedStock(
   lines: StockLine[],
   reference?: string,
 ): Promise<void> {
-  const applied = await applyToLevels(
+  const { applied } = await applyToLevels(
     tx,
     ctx,
     lines,

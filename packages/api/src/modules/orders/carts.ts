@@ -16,6 +16,7 @@ import { newId } from '../../lib/ids';
 import { mergeRecord } from '../../lib/records';
 import { variantRefs } from '../catalog/service';
 import type { Address } from '../customers/tables';
+import { admitToSale, tenantHasSaleItems } from '../flash-sales/gate';
 import type { CouponOutcome } from '../members/coupons';
 import { requireStore } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
@@ -332,6 +333,24 @@ export interface CheckoutInput {
  * checkouts of one cart make one order; the cart then points at its order.
  */
 export async function checkoutCart(ctx: TenantCtx, id: string, input: CheckoutInput): Promise<Order> {
+  // During a flash sale the buyer first waits for a turn at the sale items (in memory, see
+  // flash-sales/gate.ts); that needs the cart's variants before the checkout transaction.
+  const release = tenantHasSaleItems(ctx.tenantId)
+    ? await admitToSale(
+        ctx.tenantId,
+        await withTenant(ctx.db, ctx.tenantId, async (tx) =>
+          (await cartLinesOf(tx, ctx.tenantId, id)).map((l) => l.variantId),
+        ),
+      )
+    : () => {};
+  try {
+    return await checkoutCartNow(ctx, id, input);
+  } finally {
+    release();
+  }
+}
+
+function checkoutCartNow(ctx: TenantCtx, id: string, input: CheckoutInput): Promise<Order> {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
     const row = await findCart(tx, ctx, id, true);
     assertOpen(row, ctx.clock.now());

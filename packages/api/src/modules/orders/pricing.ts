@@ -6,6 +6,7 @@ import { noteVariantItem } from '../flash-sales/gate';
 import { activeSaleItems } from '../flash-sales/service';
 import { applyCoupon, type CouponApplication, type CouponContext } from '../members/coupons';
 import { memberPricesFor } from '../members/prices';
+import { picksOf } from '../picks/service';
 import { storefrontPrice } from '../storefront/service';
 import type { Store } from '../stores/service';
 
@@ -31,7 +32,14 @@ export interface LineRequest {
   quantity: number;
 }
 
-export type Unsellable = 'unknown_variant' | 'not_published' | 'currency_mismatch';
+export type Unsellable =
+  | 'unknown_variant'
+  | 'not_published'
+  | 'currency_mismatch'
+  /** A shopkeeper store sells only the products it picked. */
+  | 'not_in_store'
+  /** The store's pick is flagged (its price left the supplier's band) until re-priced. */
+  | 'pick_flagged';
 
 export interface PricedLine {
   variant_id: string;
@@ -72,28 +80,43 @@ export async function priceLines(
   input: PricingInput,
 ): Promise<PricedLine[]> {
   const ids = [...new Set(input.lines.map((l) => l.variant_id))];
-  const rows = ids.length
-    ? await tx
-        .select({ variant: variants, product: products })
-        .from(variants)
-        .innerJoin(
-          products,
-          and(eq(products.tenantId, variants.tenantId), eq(products.id, variants.productId)),
-        )
-        .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
-    : [];
+  // Both reads go out together (pipelined on the transaction's connection).
+  const [rows, sale, member] = await Promise.all([
+    ids.length
+      ? tx
+          .select({ variant: variants, product: products })
+          .from(variants)
+          .innerJoin(
+            products,
+            and(eq(products.tenantId, variants.tenantId), eq(products.id, variants.productId)),
+          )
+          .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
+      : Promise.resolve([]),
+    activeSaleItems(tx, ctx.tenantId, ids, input.at),
+    // Member prices only for a customer the caller named (no query otherwise).
+    input.customerId
+      ? memberPricesFor(tx, ctx.tenantId, input.customerId, ids, input.at)
+      : Promise.resolve(undefined),
+  ]);
   const byId = new Map(rows.map((r) => [r.variant.id, r]));
-  const sale = await activeSaleItems(tx, ctx.tenantId, ids, input.at);
-  const member = input.customerId
-    ? await memberPricesFor(tx, ctx.tenantId, input.customerId, ids, input.at)
-    : undefined;
+  // A shopkeeper store sells only its picks, at the pick's own prices (no query for other stores).
+  const picks =
+    input.store.kind === 'shopkeeper'
+      ? await picksOf(
+          tx,
+          ctx.tenantId,
+          input.store.id,
+          rows.map((r) => r.product.id),
+        )
+      : undefined;
   for (const id of ids) noteVariantItem(ctx.tenantId, id, sale.get(id)?.id ?? null);
 
   return input.lines.map((line) => {
     const row = byId.get(line.variant_id);
     if (!row) return unsellable(line, 'unknown_variant', input.currency);
     const { variant, product } = row;
-    const storePrice = storefrontPrice(input.store, variant);
+    const pick = picks?.get(product.id);
+    const storePrice = storefrontPrice(input.store, variant, pick);
     const item = sale.get(variant.id);
     const memberPrice = member?.get(variant.id);
     const memberUnit =
@@ -103,9 +126,13 @@ export async function priceLines(
     const reason: Unsellable | null =
       product.status !== 'published'
         ? 'not_published'
-        : variant.currency !== input.currency
-          ? 'currency_mismatch'
-          : null;
+        : picks && !pick
+          ? 'not_in_store'
+          : pick?.status === 'flagged'
+            ? 'pick_flagged'
+            : variant.currency !== input.currency
+              ? 'currency_mismatch'
+              : null;
     return {
       variant_id: variant.id,
       quantity: line.quantity,

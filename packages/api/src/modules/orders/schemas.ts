@@ -65,7 +65,9 @@ const pricedLine = z.object({
   variant_id: z.string(),
   quantity: z.number().int(),
   sellable: z.boolean(),
-  unsellable_reason: z.enum(['unknown_variant', 'not_published', 'currency_mismatch']).nullable(),
+  unsellable_reason: z
+    .enum(['unknown_variant', 'not_published', 'currency_mismatch', 'not_in_store', 'pick_flagged'])
+    .nullable(),
   sku: z.string(),
   title: z.string(),
   options: z.array(optionSchema),

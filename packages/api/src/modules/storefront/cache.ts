@@ -6,12 +6,15 @@ import type { CatalogChange } from '../catalog/version';
  * Storefront pages, serialised once and served from memory: the storefront reads are the
  * hottest path of the API, and on a hit they cost no query at all.
  *
+ * Pages belong to a scope: one store of a tenant (`page(…, storeId)`), or the whole tenant.
  * A page is current while three things hold:
- * - its catalog version is the tenant's current one. This node learns a new version at once
- *   when its own write commits (catalog/version.ts), and re-reads the version from the database
- *   at most every `versionCheckMs` for writes made on other nodes;
- * - no stock change on the order path committed on this node since it was built (`generation`;
- *   those changes do not bump the version, see catalog/version.ts);
+ * - its version is the scope's current one: the tenant's catalog version, plus for a store
+ *   scope the store's own version (a shopkeeper's picks change only that store's pages, so they
+ *   bump only that). This node learns of its own writes at once when they commit
+ *   (catalog/version.ts), and re-reads the version from the database at most every
+ *   `versionCheckMs` for writes made on other nodes;
+ * - no change committed on this node since it was built for its tenant or its scope
+ *   (`generation`; stock changes on the order path bump no version, see catalog/version.ts);
  * - it is younger than `maxAgeMs`, which bounds how stale other nodes' order-path stock changes
  *   can look.
  * So a write is visible to the next read on the node that made it, and within a second or a
@@ -21,6 +24,7 @@ import type { CatalogChange } from '../catalog/version';
 export interface CachedPage {
   version: number;
   generation: number;
+  tenantGeneration: number;
   builtAt: number;
   /** UTF-8 JSON, encoded once: a Buffer goes to the socket as it is, a string is encoded per send. */
   body: Buffer;
@@ -42,7 +46,10 @@ export interface CacheOptions {
 
 export class StorefrontCache {
   private readonly pages: LRUCache<string, CachedPage>;
+  /** Per scope (a tenant, or one store of a tenant). */
   private readonly tenants = new LRUCache<string, TenantState>({ max: 100_000 });
+  /** Per tenant: bumped by every change of the tenant, so it reaches the pages of all its scopes. */
+  private readonly tenantGenerations = new LRUCache<string, number>({ max: 100_000 });
   private readonly loading = new Map<string, Promise<CachedPage>>();
   private readonly checking = new Map<string, Promise<TenantState>>();
   private readonly versionCheckMs: number;
@@ -59,8 +66,19 @@ export class StorefrontCache {
     });
   }
 
-  /** Called for every committed catalog or stock change of this process. */
+  /**
+   * Called for every committed catalog or stock change of this process. A change with a
+   * `storeId` concerns that store's pages only; any other reaches every page of the tenant.
+   */
   changed(change: CatalogChange) {
+    if (change.storeId !== undefined) {
+      const state = this.tenants.get(scopeKey(change.tenantId, change.storeId));
+      if (state) state.generation = ++this.lastGeneration;
+      return;
+    }
+    if (this.tenantGenerations.has(change.tenantId)) {
+      this.tenantGenerations.set(change.tenantId, ++this.lastGeneration);
+    }
     const state = this.tenants.get(change.tenantId);
     if (!state) return;
     state.generation = ++this.lastGeneration;
@@ -70,28 +88,43 @@ export class StorefrontCache {
     }
   }
 
+  /** The tenant's generation; a tenant evicted and seen again gets a new one, so old pages never match. */
+  private tenantGeneration(tenantId: string): number {
+    let generation = this.tenantGenerations.get(tenantId);
+    if (generation === undefined) {
+      generation = ++this.lastGeneration;
+      this.tenantGenerations.set(tenantId, generation);
+    }
+    return generation;
+  }
+
   /**
-   * The current page for `key` of a tenant; `load` builds it and says which catalog version its
-   * data is (read in the same transaction); `readVersion` reads the tenant's version.
+   * The current page for `key` of a tenant (of one of its stores, with `storeId`); `load` builds
+   * it and says which version its data is (read in the same transaction); `readVersion` reads
+   * the scope's version (for a store: the tenant's catalog version plus the store's version).
    */
   async page(
     tenantId: string,
     key: string,
     load: () => Promise<{ version: number; body: unknown }>,
     readVersion: () => Promise<number>,
+    storeId?: string,
   ): Promise<CachedPage> {
-    const state = await this.tenant(tenantId, readVersion);
-    const cacheKey = `${tenantId}\u0000${key}`;
+    const scope = storeId === undefined ? tenantId : scopeKey(tenantId, storeId);
+    const state = await this.tenant(scope, readVersion);
+    const tenantGeneration = this.tenantGeneration(tenantId);
+    const cacheKey = `${scope}\u0000${key}`;
     const cached = this.pages.get(cacheKey);
     if (
       cached &&
       cached.version === state.version &&
       cached.generation === state.generation &&
+      cached.tenantGeneration === tenantGeneration &&
       performance.now() - cached.builtAt < this.maxAgeMs
     ) {
       return cached;
     }
-    const loadKey = `${cacheKey}\u0000${state.version}\u0000${state.generation}`;
+    const loadKey = `${cacheKey}\u0000${state.version}\u0000${state.generation}\u0000${tenantGeneration}`;
     let pending = this.loading.get(loadKey);
     if (!pending) {
       const generation = state.generation;
@@ -103,7 +136,14 @@ export class StorefrontCache {
             state.checkedAt = performance.now();
           }
           const json = Buffer.from(JSON.stringify(body));
-          const page = { version, generation, builtAt: performance.now(), body: json, etag: etagOf(json) };
+          const page = {
+            version,
+            generation,
+            tenantGeneration,
+            builtAt: performance.now(),
+            body: json,
+            etag: etagOf(json),
+          };
           this.pages.set(cacheKey, page);
           return page;
         })
@@ -136,6 +176,8 @@ export class StorefrontCache {
     return pending;
   }
 }
+
+const scopeKey = (tenantId: string, storeId: string) => `${tenantId}\u0001${storeId}`;
 
 export function etagOf(body: Buffer | string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;

@@ -44,6 +44,10 @@ const storefrontProductSchema = z
     available: z.number().int().describe('Over all variants and locations.'),
     in_stock: z.boolean(),
     variants: z.array(storefrontVariantSchema),
+    recommendation: z
+      .string()
+      .nullable()
+      .describe("A shopkeeper store's recommendation text for its pick (推荐语); null elsewhere."),
     updated_at: timestampSchema,
   })
   .meta({ id: 'StorefrontProduct' });
@@ -101,7 +105,8 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['Storefront'],
         summary: "List the store's products",
         description:
-          'Published products at the store’s price, with availability, newest first. Send the ETag back in ' +
+          'Published products at the store’s price, with availability, newest first. A shopkeeper store lists ' +
+          'only its active picks, at its own prices, with its recommendation text. Send the ETag back in ' +
           '`If-None-Match` to get 304 while nothing changed.',
         headers: cached.headers,
         querystring: listQuerySchema.extend({
@@ -126,6 +131,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000${key}`,
         () => loadStorefrontProducts(ctx, request.query),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },
@@ -152,6 +158,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000product\u0000${request.params.id}`,
         () => loadStorefrontProduct(ctx, request.params.id),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },
@@ -176,6 +183,7 @@ export const storefrontRoutes: FastifyPluginAsyncZod = async (app) => {
         `${storeOf(ctx)}\u0000store`,
         () => loadStorefrontStore(ctx),
         readVersion(ctx),
+        storeOf(ctx),
       );
       return send(request, reply, page);
     },

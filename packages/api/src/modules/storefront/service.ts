@@ -6,8 +6,9 @@ import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { type ProductFilters, productPage } from '../catalog/service';
 import type { products, variants } from '../catalog/tables';
-import { readCatalogVersion } from '../catalog/version';
+import { readStoreVersion } from '../catalog/version';
 import { availabilityOf } from '../inventory/stock';
+import { activePickedProducts, type PickView, picksOf } from '../picks/service';
 import { requireStore, type Store } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
 
@@ -20,11 +21,16 @@ type ProductRow = typeof products.$inferSelect;
 type VariantRow = typeof variants.$inferSelect;
 
 /**
- * The price a store sells a variant at. For now every store sells at the list price; shopkeeper
- * stores will sell their picks at their own price inside the retail band: that rule goes here.
+ * The price a store sells a variant at: a shopkeeper store's own price for the variant when its
+ * pick sets one (kept inside the supplier's band by the picks module), else the list price.
  */
-export function storefrontPrice(_store: Store, variant: Pick<VariantRow, 'listPrice' | 'currency'>) {
-  return { amount: variant.listPrice, currency: variant.currency };
+export function storefrontPrice(
+  store: Store,
+  variant: Pick<VariantRow, 'id' | 'listPrice' | 'currency'>,
+  pick?: PickView | undefined,
+) {
+  const own = store.kind === 'shopkeeper' ? pick?.prices.get(variant.id) : undefined;
+  return { amount: own ?? variant.listPrice, currency: variant.currency };
 }
 
 function presentStorefrontProduct(
@@ -32,9 +38,10 @@ function presentStorefrontProduct(
   row: ProductRow,
   variantRows: VariantRow[],
   available: Map<string, number>,
+  pick: PickView | undefined,
 ) {
   const items = variantRows.map((v) => {
-    const price = storefrontPrice(store, v);
+    const price = storefrontPrice(store, v, pick);
     const stock = Math.max(0, available.get(v.id) ?? 0);
     return {
       id: v.id,
@@ -69,6 +76,7 @@ function presentStorefrontProduct(
     available: total,
     in_stock: total > 0,
     variants: items,
+    recommendation: pick?.recommendation ?? null,
     updated_at: iso(row.updatedAt)!,
   };
 }
@@ -87,10 +95,10 @@ async function openStore(tx: Tx, ctx: TenantCtx): Promise<Store> {
   return store;
 }
 
-/** The catalog version and the data read in one transaction, so a cached page knows its version. */
+/** The store's version and the data read in one transaction, so a cached page knows its version. */
 function versioned<T>(ctx: TenantCtx, read: (tx: Tx) => Promise<T>) {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
-    const version = await readCatalogVersion(tx, ctx.tenantId);
+    const version = await readStoreVersion(tx, ctx.tenantId, storeOf(ctx));
     return { version, body: await read(tx) };
   });
 }
@@ -106,6 +114,8 @@ export function loadStorefrontProducts(ctx: TenantCtx, query: StorefrontQuery) {
       category_id: query.category_id,
       tag: query.tag,
       q: query.q,
+      // A shopkeeper store sells only its picks (flagged ones are hidden until re-priced).
+      idIn: store.kind === 'shopkeeper' ? activePickedProducts(ctx.tenantId, store.id) : undefined,
     };
     const { rows, variantsByProduct } = await productPage(tx, ctx.tenantId, filters, {
       limit: query.limit,
@@ -116,8 +126,12 @@ export function loadStorefrontProducts(ctx: TenantCtx, query: StorefrontQuery) {
       ctx.tenantId,
       [...variantsByProduct.values()].flat().map((v) => v.id),
     );
+    const picks =
+      store.kind === 'shopkeeper'
+        ? await picksOf(tx, ctx.tenantId, store.id, [...variantsByProduct.keys()])
+        : undefined;
     return pageOf(rows, query.limit, (r) =>
-      presentStorefrontProduct(store, r, variantsByProduct.get(r.id)!, available),
+      presentStorefrontProduct(store, r, variantsByProduct.get(r.id)!, available, picks?.get(r.id)),
     );
   });
 }
@@ -133,13 +147,19 @@ export function loadStorefrontProduct(ctx: TenantCtx, id: string) {
     );
     const row = rows[0];
     if (!row) throw notFound('product', id);
+    const pick =
+      store.kind === 'shopkeeper'
+        ? (await picksOf(tx, ctx.tenantId, store.id, [row.id])).get(row.id)
+        : undefined;
+    // A shopkeeper store shows only its active picks; anything else is not in this store.
+    if (store.kind === 'shopkeeper' && pick?.status !== 'active') throw notFound('product', id);
     const variantRows = variantsByProduct.get(row.id)!;
     const available = await availabilityOf(
       tx,
       ctx.tenantId,
       variantRows.map((v) => v.id),
     );
-    return presentStorefrontProduct(store, row, variantRows, available);
+    return presentStorefrontProduct(store, row, variantRows, available, pick);
   });
 }
 
@@ -168,6 +188,7 @@ export function loadStorefrontStore(ctx: TenantCtx) {
   });
 }
 
+/** The version of the key's store's pages: the tenant's catalog version plus the store's own. */
 export function readVersion(ctx: TenantCtx) {
-  return () => withTenant(ctx.db, ctx.tenantId, (tx) => readCatalogVersion(tx, ctx.tenantId));
+  return () => withTenant(ctx.db, ctx.tenantId, (tx) => readStoreVersion(tx, ctx.tenantId, storeOf(ctx)));
 }

@@ -32,6 +32,14 @@ const settingsSchema = z.strictObject({
   primary_color: hexColor.nullable().optional(),
   accent_color: hexColor.nullable().optional(),
   custom_domain: hostname.nullable().optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullable()
+    .optional()
+    .describe(
+      "The storefront's base URL (H5 page or site) where tracking links send buyers; else https://<custom_domain>/.",
+    ),
   support_phone: z.string().max(40).nullable().optional(),
 });
 

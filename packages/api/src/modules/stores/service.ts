@@ -165,6 +165,21 @@ export async function updateStore(ctx: TenantCtx, id: string, input: UpdateStore
   });
 }
 
+/**
+ * For other modules acting on a store by id (picks): the store as the caller may see it, so a
+ * promoter token reaches only the store it owns; anything else is "not found". `lock` takes the
+ * store's row lock, which serialises writes that count things of one store.
+ */
+export async function storeForActor(tx: Tx, ctx: TenantCtx, id: string, lock = false): Promise<Store> {
+  const query = tx
+    .select()
+    .from(stores)
+    .where(and(eq(stores.tenantId, ctx.tenantId), eq(stores.id, id), ownerFilter(ctx)));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) throw notFound('store', id);
+  return presentStore(row);
+}
+
 /** For other modules: a store id given in a request must name one of this tenant's stores. */
 export async function requireStore(tx: Tx, tenantId: string, id: string, field: string): Promise<Store> {
   const row = await findStore(tx, tenantId, id);

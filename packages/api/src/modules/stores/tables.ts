@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  foreignKey,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { tenantIdColumn, timestamps } from '../../db/columns';
 import { promoters } from '../promoters/tables';
 
@@ -21,6 +30,11 @@ export const stores = pgTable(
     /** White-label theme and domain: logo, colours, custom domain. */
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
+    /**
+     * Bumped by changes that show in this store's storefront only (a shopkeeper's picks): its
+     * cached pages are versioned by the tenant's catalog version plus this (catalog/version.ts).
+     */
+    contentVersion: bigint('content_version', { mode: 'number' }).notNull().default(0),
     ...timestamps(),
   },
   (t) => [

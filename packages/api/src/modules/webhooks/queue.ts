@@ -1,6 +1,6 @@
 import { type AnyColumn, and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../../config';
-import { rowsOf, type Tx } from '../../db/client';
+import { jsonRecordset, rowsOf, type Tx } from '../../db/client';
 import { newId } from '../../lib/ids';
 import { recordEvent } from '../events/service';
 import { events } from '../events/tables';
@@ -221,9 +221,12 @@ export async function recordOutcomes(
         last_attempt_at = case when u.attempted then u.attempted_at else d.last_attempt_at end,
         last_status_code = case when u.attempted then u.status_code else d.last_status_code end,
         last_error_code = u.error_code, completed_at = u.completed_at
-      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(id text, claimed int, attempt_count int,
-        status text, retry_step int, next_attempt_at timestamptz, attempted boolean, attempted_at timestamptz,
-        status_code int, error_code text, completed_at timestamptz)
+      from ${jsonRecordset(
+        updates,
+        'u',
+        `id text, claimed int, attempt_count int, status text, retry_step int, next_attempt_at timestamptz,
+         attempted boolean, attempted_at timestamptz, status_code int, error_code text, completed_at timestamptz`,
+      )}
       where d.tenant_id = ${tenantId} and d.id = u.id and d.attempt_count = u.claimed and d.status = 'pending'
       returning d.id`),
   );
