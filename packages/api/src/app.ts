@@ -22,6 +22,7 @@ import idempotencyPlugin from './modules/idempotency/plugin';
 import { inventoryRoutes } from './modules/inventory/routes';
 import { JobRunner } from './modules/jobs/runner';
 import { linkRoutes } from './modules/links/routes';
+import { memberRoutes } from './modules/members/routes';
 import { orderRoutes } from './modules/orders/routes';
 import { pickRoutes } from './modules/picks/routes';
 import { promoterRoutes } from './modules/promoters/routes';
@@ -167,6 +168,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(pickRoutes);
   await app.register(linkRoutes, { publicUrl: config.publicUrl });
   await app.register(commissionRoutes);
+  await app.register(memberRoutes);
 
   await app.ready();
   if (config.jobs.enabled) jobs.start(config.jobs.intervalMs);

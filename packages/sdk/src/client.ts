@@ -6,6 +6,14 @@ import { Categories, Inventory, Locations, Products, Storefront, Variants } from
 import { CommissionRules, Commissions, PromoterLevels, Reports, Settlements } from './resources/commissions';
 import { CustomerBindings, Customers } from './resources/customers';
 import { Links } from './resources/links';
+import {
+  Coupons,
+  MemberPrices,
+  Members,
+  MembershipPlans,
+  Memberships,
+  MemberTiers,
+} from './resources/members';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
 import { StorePicks } from './resources/picks';
@@ -120,6 +128,14 @@ export class Mujiang {
   readonly promoterLevels: PromoterLevels;
   /** Reports (secret key). */
   readonly reports: Reports;
+  /** Member tiers (会员等级). */
+  readonly memberTiers: MemberTiers;
+  /** A customer's growth value, tier and history. */
+  readonly members: Members;
+  readonly membershipPlans: MembershipPlans;
+  readonly memberships: Memberships;
+  readonly memberPrices: MemberPrices;
+  readonly coupons: Coupons;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -179,6 +195,12 @@ export class Mujiang {
     this.settlements = new Settlements(core);
     this.promoterLevels = new PromoterLevels(core);
     this.reports = new Reports(core);
+    this.memberTiers = new MemberTiers(core);
+    this.members = new Members(core);
+    this.membershipPlans = new MembershipPlans(core);
+    this.memberships = new Memberships(core);
+    this.memberPrices = new MemberPrices(core);
+    this.coupons = new Coupons(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;

@@ -10,6 +10,7 @@ export * from '../modules/idempotency/tables';
 export * from '../modules/inventory/tables';
 export * from '../modules/jobs/tables';
 export * from '../modules/links/tables';
+export * from '../modules/members/tables';
 export * from '../modules/orders/tables';
 export * from '../modules/picks/tables';
 export * from '../modules/promoters/tables';

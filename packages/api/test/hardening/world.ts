@@ -131,6 +131,19 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     items: [{ variant_id: product.variants[0].id, sale_price: 1, sale_stock: 1 }],
   });
   const link = await post('/v1/links', { promoter_id: shopkeeper.id, product_id: product.id });
+  const tier = await post('/v1/member_tiers', { name: `${name} 金卡`, growth_threshold: 1000 });
+  const plan = await post('/v1/membership_plans', {
+    name: `${name} 年卡`,
+    price: 39_800,
+    duration_days: 365,
+  });
+  const membership = await post('/v1/memberships', { customer_id: customer.id, plan_id: plan.id });
+  const memberPrice = await post('/v1/member_prices', {
+    variant_id: product.variants[0].id,
+    tier_id: tier.id,
+    price: 8900,
+  });
+  const coupon = await post('/v1/coupons', { name: `${name} 券`, kind: 'fixed', amount_off: 100 });
   const endpoint = await post('/v1/webhook_endpoints', {
     url: `https://hooks.example.com/${name}`,
     enabled_events: ['*'],
@@ -158,6 +171,11 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/fulfillments': paid.order.fulfillments[0].id,
       '/v1/refunds': refund.id,
       '/v1/flash_sales': sale.id,
+      '/v1/member_tiers': tier.id,
+      '/v1/membership_plans': plan.id,
+      '/v1/memberships': membership.id,
+      '/v1/member_prices': memberPrice.id,
+      '/v1/coupons': coupon.id,
       '/v1/webhook_deliveries': delivery.id,
       '/v1/events': delivery.event_id,
       '/v1/suppliers': supplier.id,

@@ -40,6 +40,8 @@ export const SCOPE_RESOURCES = [
   'flash_sales',
   'links',
   'commissions',
+  'members',
+  'coupons',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Scope = `${ScopeResource}:${'read' | 'write'}`;

@@ -69,6 +69,13 @@ const settingsInput = z.strictObject({
     .describe(
       'Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0).',
     ),
+  member_growth_per_unit: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Member growth value per ¥1 (100 minor units) of goods paid (default 1; 0: off).'),
 });
 
 const tenantSchema = z
@@ -87,6 +94,7 @@ const tenantSchema = z
       cart_ttl_days: z.number().int(),
       commission_cap_bps: z.number().int(),
       min_payout: z.number().int(),
+      member_growth_per_unit: z.number().int(),
     }),
     metadata: z.record(z.string(), z.string()),
     suspended_at: timestampSchema.nullable(),

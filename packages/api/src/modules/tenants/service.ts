@@ -33,6 +33,8 @@ export interface TenantSettings {
   commission_cap_bps: number;
   /** A promoter whose settlement balance is below this is carried over to the next settlement. */
   min_payout: number;
+  /** Member growth value (成长值) per 1 major currency unit (¥1 = 100 分) of goods paid; 0 turns accrual off. */
+  member_growth_per_unit: number;
 }
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'CNY',
@@ -43,6 +45,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   cart_ttl_days: 7,
   commission_cap_bps: 5000,
   min_payout: 0,
+  member_growth_per_unit: 1,
 };
 
 export function tenantSettings(row: Pick<TenantRow, 'settings'>): TenantSettings {
