@@ -120,5 +120,6 @@ describe('ledger property through the API', () => {
       }),
       { numRuns: 10 },
     );
-  });
+    // Ten sequences of HTTP calls: more than the default 30 s on a busy machine.
+  }, 180_000);
 });
