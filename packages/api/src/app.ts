@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './modules/api-keys/routes';
 import authPlugin from './modules/auth/plugin';
 import { bindingRoutes } from './modules/bindings/routes';
 import { catalogRoutes } from './modules/catalog/routes';
+import { commissionRoutes } from './modules/commissions/routes';
 import { customerRoutes } from './modules/customers/routes';
 import { eventRoutes } from './modules/events/routes';
 import { flashSaleRoutes } from './modules/flash-sales/routes';
@@ -21,6 +22,7 @@ import idempotencyPlugin from './modules/idempotency/plugin';
 import { inventoryRoutes } from './modules/inventory/routes';
 import { JobRunner } from './modules/jobs/runner';
 import { linkRoutes } from './modules/links/routes';
+import { memberRoutes } from './modules/members/routes';
 import { orderRoutes } from './modules/orders/routes';
 import { pickRoutes } from './modules/picks/routes';
 import { promoterRoutes } from './modules/promoters/routes';
@@ -165,6 +167,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(flashSaleRoutes);
   await app.register(pickRoutes);
   await app.register(linkRoutes, { publicUrl: config.publicUrl });
+  await app.register(commissionRoutes);
+  await app.register(memberRoutes);
 
   await app.ready();
   if (config.jobs.enabled) jobs.start(config.jobs.intervalMs);

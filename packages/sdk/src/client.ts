@@ -3,8 +3,17 @@ import { Core } from './core';
 import type { paths } from './generated/api';
 import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
+import { CommissionRules, Commissions, PromoterLevels, Reports, Settlements } from './resources/commissions';
 import { CustomerBindings, Customers } from './resources/customers';
 import { Links } from './resources/links';
+import {
+  Coupons,
+  MemberPrices,
+  Members,
+  MembershipPlans,
+  Memberships,
+  MemberTiers,
+} from './resources/members';
 import { Carts, FlashSales, Fulfillments, Orders, Refunds } from './resources/orders';
 import { Partners } from './resources/partners';
 import { StorePicks } from './resources/picks';
@@ -109,6 +118,24 @@ export class Mujiang {
   readonly storePicks: StorePicks;
   /** Tracking links (推广位) and their click counts. */
   readonly links: Links;
+  /** Commission rules (secret key). */
+  readonly commissionRules: CommissionRules;
+  /** The commission ledger (secret key, or a promoter token for its own). */
+  readonly commissions: Commissions;
+  /** Settlements (secret key; a promoter token reads its own lines). */
+  readonly settlements: Settlements;
+  /** Promoter levels (secret key). */
+  readonly promoterLevels: PromoterLevels;
+  /** Reports (secret key). */
+  readonly reports: Reports;
+  /** Member tiers (会员等级). */
+  readonly memberTiers: MemberTiers;
+  /** A customer's growth value, tier and history. */
+  readonly members: Members;
+  readonly membershipPlans: MembershipPlans;
+  readonly memberships: Memberships;
+  readonly memberPrices: MemberPrices;
+  readonly coupons: Coupons;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -163,6 +190,17 @@ export class Mujiang {
     this.flashSales = new FlashSales(core);
     this.storePicks = new StorePicks(core);
     this.links = new Links(core);
+    this.commissionRules = new CommissionRules(core);
+    this.commissions = new Commissions(core);
+    this.settlements = new Settlements(core);
+    this.promoterLevels = new PromoterLevels(core);
+    this.reports = new Reports(core);
+    this.memberTiers = new MemberTiers(core);
+    this.members = new Members(core);
+    this.membershipPlans = new MembershipPlans(core);
+    this.memberships = new Memberships(core);
+    this.memberPrices = new MemberPrices(core);
+    this.coupons = new Coupons(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;

@@ -25,6 +25,12 @@ export interface EventObjects {
   'binding.created': Schemas['CustomerBinding'];
   'binding.expired': Schemas['CustomerBinding'];
   'binding.released': Schemas['CustomerBinding'];
+  'commission.created': Schemas['Commission'];
+  'commission.confirmed': Schemas['Commission'];
+  'commission.adjusted': Schemas['Commission'];
+  'commission.reversed': Schemas['Commission'];
+  'settlement.created': Schemas['Settlement'];
+  'settlement.paid': Schemas['Settlement'];
   'webhook_endpoint.disabled': Schemas['WebhookEndpoint'];
   'webhook_endpoint.tested': Schemas['WebhookEndpoint'];
 }

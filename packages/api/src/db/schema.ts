@@ -2,6 +2,7 @@
 export * from '../modules/api-keys/tables';
 export * from '../modules/bindings/tables';
 export * from '../modules/catalog/tables';
+export * from '../modules/commissions/tables';
 export * from '../modules/customers/tables';
 export * from '../modules/events/tables';
 export * from '../modules/flash-sales/tables';
@@ -9,6 +10,7 @@ export * from '../modules/idempotency/tables';
 export * from '../modules/inventory/tables';
 export * from '../modules/jobs/tables';
 export * from '../modules/links/tables';
+export * from '../modules/members/tables';
 export * from '../modules/orders/tables';
 export * from '../modules/picks/tables';
 export * from '../modules/promoters/tables';

@@ -86,14 +86,64 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     amount: order.total,
   });
   const refund = await post(`/v1/orders/${order.id}/refunds`, { amount: 1, status: 'pending' });
+  await post(`/v1/stores/${shop.id}/picks`, { product_id: product.id });
+  // Commissions: a rule and a level; an order in the shopkeeper's store, completed with no return
+  // window so its commission is confirmed at once, then settled.
+  const settings = await t.request({
+    method: 'PATCH',
+    url: `/v1/tenants/${tenant.body.id}`,
+    key: partnerToken,
+    body: { settings: { return_window_days: 0 } },
+  });
+  expectStatus(settings, 200);
+  const commissionRule = await post('/v1/commission_rules', { type: 'percentage', rate_bps: 1000 });
+  const promoterLevel = await post('/v1/promoter_levels', {
+    level: 1,
+    name: `${name} 银牌`,
+    upgrade_threshold: 1_000_000,
+  });
+  const shopOrder = await post('/v1/orders', {
+    store_id: shop.id,
+    lines: [{ variant_id: product.variants[0].id, quantity: 1 }],
+    shipping_address: { ...address, phone: '13900000000' },
+  });
+  const shopPaid = await post(`/v1/orders/${shopOrder.id}/payments`, {
+    provider: 'wechat_pay',
+    reference: `wx-shop-${name}`,
+    amount: shopOrder.total,
+  });
+  await post(`/v1/fulfillments/${shopPaid.order.fulfillments[0].id}/shipments`, {
+    carrier: 'SF',
+    tracking_number: `SF-${name}`,
+  });
+  expectStatus(await t.request({ method: 'POST', url: `/v1/orders/${shopOrder.id}/complete`, key: sk }), 200);
+  const settlement = await post('/v1/settlements', {});
+  const commissions = await t.request({
+    method: 'GET',
+    url: `/v1/commissions?order_id=${shopOrder.id}`,
+    key: sk,
+  });
+  const commission = commissions.body.data[0];
   const sale = await post('/v1/flash_sales', {
     name: `${name} 秒杀`,
     starts_at: '2030-01-01T00:00:00Z',
     ends_at: '2030-01-03T00:00:00Z',
     items: [{ variant_id: product.variants[0].id, sale_price: 1, sale_stock: 1 }],
   });
-  await post(`/v1/stores/${shop.id}/picks`, { product_id: product.id });
   const link = await post('/v1/links', { promoter_id: shopkeeper.id, product_id: product.id });
+  const tier = await post('/v1/member_tiers', { name: `${name} 金卡`, growth_threshold: 1000 });
+  const plan = await post('/v1/membership_plans', {
+    name: `${name} 年卡`,
+    price: 39_800,
+    duration_days: 365,
+  });
+  const membership = await post('/v1/memberships', { customer_id: customer.id, plan_id: plan.id });
+  const memberPrice = await post('/v1/member_prices', {
+    variant_id: product.variants[0].id,
+    tier_id: tier.id,
+    price: 8900,
+  });
+  const coupon = await post('/v1/coupons', { name: `${name} 券`, kind: 'fixed', amount_off: 100 });
   const endpoint = await post('/v1/webhook_endpoints', {
     url: `https://hooks.example.com/${name}`,
     enabled_events: ['*'],
@@ -121,11 +171,20 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/fulfillments': paid.order.fulfillments[0].id,
       '/v1/refunds': refund.id,
       '/v1/flash_sales': sale.id,
+      '/v1/member_tiers': tier.id,
+      '/v1/membership_plans': plan.id,
+      '/v1/memberships': membership.id,
+      '/v1/member_prices': memberPrice.id,
+      '/v1/coupons': coupon.id,
       '/v1/webhook_deliveries': delivery.id,
       '/v1/events': delivery.event_id,
       '/v1/suppliers': supplier.id,
       '/v1/api_keys': extraKey.id,
       '/v1/links': link.id,
+      '/v1/commission_rules': commissionRule.id,
+      '/v1/promoter_levels': promoterLevel.id,
+      '/v1/commissions': commission.id,
+      '/v1/settlements': settlement.id,
     },
   };
 }

@@ -39,6 +39,9 @@ export const SCOPE_RESOURCES = [
   'orders',
   'flash_sales',
   'links',
+  'commissions',
+  'members',
+  'coupons',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Scope = `${ScopeResource}:${'read' | 'write'}`;

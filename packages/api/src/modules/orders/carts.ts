@@ -1,7 +1,15 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { withTenant } from '../../db/tenancy';
-import { badRequest, conflict, fieldError, forbidden, invalidReference, notFound } from '../../http/errors';
+import {
+  badRequest,
+  conflict,
+  fieldError,
+  forbidden,
+  invalidReference,
+  notFound,
+  unprocessable,
+} from '../../http/errors';
 import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
@@ -9,9 +17,10 @@ import { mergeRecord } from '../../lib/records';
 import { variantRefs } from '../catalog/service';
 import type { Address } from '../customers/tables';
 import { admitToSale, tenantHasSaleItems } from '../flash-sales/gate';
+import type { CouponOutcome } from '../members/coupons';
 import { requireStore } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
-import { type PricedLine, priceLines, totalsOf } from './pricing';
+import { type PricedLine, priceOrder, totalsOf } from './pricing';
 import { MAX_ORDER_LINES, type Order, placeOrder, precheckFlashSale } from './service';
 import { cartLines, carts } from './tables';
 
@@ -20,7 +29,12 @@ type CartLineRow = typeof cartLines.$inferSelect;
 
 export const MAX_LINE_QUANTITY = 9_999;
 
-export function presentCart(row: CartRow, priced: PricedLine[], now: Date) {
+export function presentCart(
+  row: CartRow,
+  priced: PricedLine[],
+  now: Date,
+  coupon: CouponOutcome | null = null,
+) {
   const totals = totalsOf(priced);
   return {
     id: row.id,
@@ -32,6 +46,8 @@ export function presentCart(row: CartRow, priced: PricedLine[], now: Date) {
     phone: row.phone,
     shipping_address: row.shippingAddress,
     link_code: row.linkCode,
+    coupon_code: row.couponCode,
+    coupon,
     order_id: row.orderId,
     currency: priced[0]?.currency ?? null,
     lines: priced.map((l) => ({
@@ -65,6 +81,7 @@ export interface CartInput {
   phone?: string | null | undefined;
   shipping_address?: Address | null | undefined;
   link_code?: string | null | undefined;
+  coupon_code?: string | null | undefined;
   lines?: Array<{ variant_id: string; quantity: number }> | undefined;
   metadata?: Record<string, string | null> | undefined;
 }
@@ -109,13 +126,27 @@ async function presentLoaded(tx: Tx, ctx: TenantCtx, row: CartRow): Promise<Cart
   const store = await requireStore(tx, ctx.tenantId, row.storeId, 'store_id');
   const { currency } = await readTenantSettings(tx, ctx.tenantId);
   const now = ctx.clock.now();
-  const priced = await priceLines(tx, ctx, {
+  const { lines: priced, coupon } = await priceOrder(tx, ctx, {
     store,
     lines: lines.map((l) => ({ variant_id: l.variantId, quantity: l.quantity })),
     currency,
     at: now,
+    customerId: row.customerId,
+    coupon: row.couponCode
+      ? { code: row.couponCode, customerId: row.customerId, memberCustomerId: row.customerId, preview: true }
+      : null,
   });
-  return presentCart(row, priced, now);
+  return presentCart(row, priced, now, coupon?.outcome ?? null);
+}
+
+/** A code nobody has is refused when it is entered; other reasons show on the cart (`coupon`). */
+function assertKnownCoupon(cart: Cart) {
+  if (cart.coupon?.reason === 'coupon_unknown') {
+    throw unprocessable('coupon_unknown', `No coupon has the code '${cart.coupon.code}'.`, [
+      fieldError('body.coupon_code', 'coupon_unknown', 'Unknown code'),
+    ]);
+  }
+  return cart;
 }
 
 /** An open cart that can still change: not checked out, not expired. */
@@ -151,6 +182,7 @@ function contactFields(ctx: TenantCtx, input: CartInput) {
   if (input.phone !== undefined) out.phone = input.phone;
   if (input.shipping_address !== undefined) out.shippingAddress = input.shipping_address;
   if (input.link_code !== undefined) out.linkCode = input.link_code;
+  if (input.coupon_code !== undefined) out.couponCode = input.coupon_code;
   return out;
 }
 
@@ -240,7 +272,7 @@ export async function createCart(ctx: TenantCtx, input: CartInput): Promise<Cart
       await setLineQuantity(tx, ctx.tenantId, row!.id, variantId, Math.min(quantity, MAX_LINE_QUANTITY));
     }
     await assertLineCount(tx, ctx.tenantId, row!.id);
-    return presentLoaded(tx, ctx, row!);
+    return assertKnownCoupon(await presentLoaded(tx, ctx, row!));
   });
 }
 
@@ -256,7 +288,7 @@ export async function updateCart(ctx: TenantCtx, id: string, input: CartInput): 
       ...contactFields(ctx, input),
       ...(input.metadata ? { metadata: mergeRecord(row.metadata, input.metadata) } : {}),
     });
-    return presentLoaded(tx, ctx, updated);
+    return assertKnownCoupon(await presentLoaded(tx, ctx, updated));
   });
 }
 
@@ -292,6 +324,7 @@ export interface CheckoutInput {
   phone?: string | undefined;
   shipping_address?: Address | undefined;
   link_code?: string | undefined;
+  coupon_code?: string | undefined;
   metadata?: Record<string, string> | undefined;
 }
 
@@ -343,6 +376,7 @@ function checkoutCartNow(ctx: TenantCtx, id: string, input: CheckoutInput): Prom
       shippingAddress,
       linkCode: input.link_code ?? row.linkCode ?? undefined,
       cartId: id,
+      couponCode: input.coupon_code ?? row.couponCode ?? undefined,
       metadata: { ...row.metadata, ...(input.metadata ?? {}) },
     });
     await tx

@@ -4,6 +4,8 @@ import type { TenantCtx } from '../../lib/context';
 import { products, variants } from '../catalog/tables';
 import { noteVariantItem } from '../flash-sales/gate';
 import { activeSaleItems } from '../flash-sales/service';
+import { applyCoupon, type CouponApplication, type CouponContext } from '../members/coupons';
+import { memberPricesFor } from '../members/prices';
 import { picksOf } from '../picks/service';
 import { storefrontPrice } from '../storefront/service';
 import type { Store } from '../stores/service';
@@ -11,10 +13,18 @@ import type { Store } from '../stores/service';
 /**
  * THE pricing function (DESIGN.md: one pricing function that later modules extend, never fork).
  * Carts, checkout and direct orders all price through it, so what a shopper sees is what an
- * order charges. Precedence, highest first:
- *   1. flash sale price, while the variant's sale is active (限时特卖);
- *   2. the store's price (storefrontPrice: the store's own price for a pick, else list price).
- * Member prices and coupons extend this list (members issue), never below the variant's floor.
+ * order charges. The unit price, highest precedence first:
+ *   1. flash sale price, while the variant's sale is active (限时特卖): it wins even over a
+ *      lower member price (the sale's stock is sold at the sale price);
+ *   2. member price (会员价, members module), when the order names a customer (`customerId`, a
+ *      customer the caller vouches for) who qualifies: the lowest price of their tier or any lower
+ *      tier, or the paid-member price while their membership is active. It replaces the store
+ *      price only when lower (a member never pays more than anyone else), and never goes below
+ *      the variant's retail_floor (控价);
+ *   3. the store's price (storefrontPrice: the store's own price for a pick, else list price).
+ * Then, on the result, a coupon (priceOrder): its discount is allocated to the lines in its
+ * scope by their subtotals (largest remainder) into each line's `discount` and `total`, which
+ * is what commissions and refunds use.
  */
 
 export interface LineRequest {
@@ -46,7 +56,7 @@ export interface PricedLine {
   list_price: number;
   supply_price: number | null;
   unit_price: number;
-  price_source: 'store' | 'flash_sale';
+  price_source: 'store' | 'flash_sale' | 'member';
   flash_sale_item_id: string | null;
   /** The sale's per-customer limit, when the line is at the sale price. */
   flash_sale_limit: number | null;
@@ -60,6 +70,8 @@ export interface PricingInput {
   lines: LineRequest[];
   currency: string;
   at: Date;
+  /** A customer the caller vouches for (a `customer_id`, secret keys): member prices apply. */
+  customerId?: string | null | undefined;
 }
 
 export async function priceLines(
@@ -69,7 +81,7 @@ export async function priceLines(
 ): Promise<PricedLine[]> {
   const ids = [...new Set(input.lines.map((l) => l.variant_id))];
   // Both reads go out together (pipelined on the transaction's connection).
-  const [rows, sale] = await Promise.all([
+  const [rows, sale, member] = await Promise.all([
     ids.length
       ? tx
           .select({ variant: variants, product: products })
@@ -81,6 +93,10 @@ export async function priceLines(
           .where(and(eq(variants.tenantId, ctx.tenantId), inArray(variants.id, ids)))
       : Promise.resolve([]),
     activeSaleItems(tx, ctx.tenantId, ids, input.at),
+    // Member prices only for a customer the caller named (no query otherwise).
+    input.customerId
+      ? memberPricesFor(tx, ctx.tenantId, input.customerId, ids, input.at)
+      : Promise.resolve(undefined),
   ]);
   const byId = new Map(rows.map((r) => [r.variant.id, r]));
   // A shopkeeper store sells only its picks, at the pick's own prices (no query for other stores).
@@ -102,7 +118,11 @@ export async function priceLines(
     const pick = picks?.get(product.id);
     const storePrice = storefrontPrice(input.store, variant, pick);
     const item = sale.get(variant.id);
-    const unit = item ? item.salePrice : storePrice.amount;
+    const memberPrice = member?.get(variant.id);
+    const memberUnit =
+      memberPrice === undefined ? undefined : Math.max(memberPrice, variant.retailFloor ?? 0);
+    const byMember = !item && memberUnit !== undefined && memberUnit < storePrice.amount;
+    const unit = item ? item.salePrice : byMember ? memberUnit! : storePrice.amount;
     const reason: Unsellable | null =
       product.status !== 'published'
         ? 'not_published'
@@ -128,7 +148,7 @@ export async function priceLines(
       list_price: variant.listPrice,
       supply_price: variant.supplyPrice,
       unit_price: unit,
-      price_source: item ? 'flash_sale' : 'store',
+      price_source: item ? 'flash_sale' : byMember ? 'member' : 'store',
       flash_sale_item_id: item?.id ?? null,
       flash_sale_limit: item?.perCustomerLimit ?? null,
       subtotal: unit * line.quantity,
@@ -136,6 +156,25 @@ export async function priceLines(
       total: unit * line.quantity,
     };
   });
+}
+
+/**
+ * The lines priced by priceLines, then the coupon (if any) applied on the result. The coupon's
+ * outcome says whether it applies and, if not, why (the problem checkout answers).
+ */
+export async function priceOrder(
+  tx: Tx,
+  ctx: Pick<TenantCtx, 'tenantId'>,
+  input: PricingInput & { coupon?: Omit<CouponContext, 'at' | 'storeId'> | null | undefined },
+): Promise<{ lines: PricedLine[]; coupon: CouponApplication | null }> {
+  const lines = await priceLines(tx, ctx, input);
+  if (!input.coupon) return { lines, coupon: null };
+  const coupon = await applyCoupon(tx, ctx, lines, {
+    ...input.coupon,
+    storeId: input.store.id,
+    at: input.at,
+  });
+  return { lines, coupon };
 }
 
 function unsellable(line: LineRequest, reason: Unsellable, currency: string): PricedLine {

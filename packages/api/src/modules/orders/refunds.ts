@@ -6,8 +6,10 @@ import { cursorId, type ListQuery, pageOf } from '../../http/pagination';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { allocate } from '../../lib/money';
+import { syncOrderCommissions } from '../commissions/service';
 import { recordEvent } from '../events/service';
 import { restock } from '../inventory/stock';
+import { membersOnRefundSucceeded } from '../members/hooks';
 import {
   linesOf,
   lockOrder,
@@ -192,7 +194,12 @@ export async function createRefund(ctx: TenantCtx, orderId: string, input: Refun
       })
       .returning();
     if (status === 'succeeded') await restockRefund(tx, ctx, refund!, lines);
+    if (status === 'succeeded') {
+      const refunded = { ...order, amountRefunded: order.amountRefunded + amount };
+      await membersOnRefundSucceeded(tx, ctx, refunded, lines, refund!.id);
+    }
     await syncProgress(tx, ctx, (await lockOrder(tx, ctx.tenantId, orderId))!);
+    await syncOrderCommissions(tx, ctx, orderId);
     const presented = presentRefundRow(refund!);
     await recordEvent(tx, ctx, { type: 'refund.created', object: presented });
     return presented;
@@ -232,6 +239,8 @@ export async function settleRefund(
         .where(and(eq(orders.tenantId, ctx.tenantId), eq(orders.id, order.id)));
       const lines = (await linesOf(tx, ctx.tenantId, [order.id])).get(order.id) ?? [];
       await restockRefund(tx, ctx, refund, lines);
+      const refunded = { ...order, amountRefunded: order.amountRefunded + refund.amount };
+      await membersOnRefundSucceeded(tx, ctx, refunded, lines, refund.id);
     } else {
       // The units and the amount return to the order's refundable remainder.
       for (const p of refund.lines) {
@@ -259,6 +268,7 @@ export async function settleRefund(
       })
       .where(and(eq(refunds.tenantId, ctx.tenantId), eq(refunds.id, id)))
       .returning();
+    await syncOrderCommissions(tx, ctx, order.id);
     const presented = presentRefundRow(row!);
     await recordEvent(tx, ctx, {
       type: event === 'succeed' ? 'refund.succeeded' : 'refund.canceled',

@@ -11,6 +11,7 @@ import {
   addressInput,
   cartInputFields,
   cartSchema,
+  couponCode,
   fulfillmentSchema,
   lineInput,
   linkCode,
@@ -175,6 +176,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
               .optional(),
             shipping_address: addressInput.optional(),
             link_code: linkCode.optional(),
+            coupon_code: couponCode.optional().describe("Overrides the cart's coupon_code."),
             metadata: metadataSchema.optional(),
           })
           .nullish(),
@@ -207,6 +209,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
           name: z.string().trim().min(1).max(100).optional(),
           shipping_address: addressInput,
           link_code: linkCode.optional(),
+          coupon_code: couponCode.optional(),
           shipping_total: amountSchema.optional().describe('Shipping charged, in minor units (default 0).'),
           metadata: metadataSchema.optional(),
         }),
@@ -225,6 +228,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
         name: b.name,
         shippingAddress: b.shipping_address,
         linkCode: b.link_code,
+        couponCode: b.coupon_code,
         shippingTotal: b.shipping_total,
         metadata: b.metadata,
       });

@@ -46,12 +46,19 @@ export const linkCode = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'A tracking code')
   .describe('The tracking link code (推广位) the shopper came with; attributes the order.');
 
+export const couponCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{3,40}$/, 'A coupon code')
+  .describe('A coupon code (优惠码), case-insensitive; checked again at checkout.');
+
 export const cartInputFields = {
   customer_id: idRef.nullable().optional().describe('Secret keys only; a storefront sends phone or email.'),
   email: z.email().max(254).nullable().optional(),
   phone: phone.nullable().optional(),
   shipping_address: addressInput.nullable().optional(),
   link_code: linkCode.nullable().optional(),
+  coupon_code: couponCode.nullable().optional(),
 };
 
 const pricedLine = z.object({
@@ -66,7 +73,7 @@ const pricedLine = z.object({
   options: z.array(optionSchema),
   unit_price: z.number().int(),
   list_price: z.number().int(),
-  price_source: z.enum(['store', 'flash_sale']),
+  price_source: z.enum(['store', 'flash_sale', 'member']),
   subtotal: z.number().int(),
   discount: z.number().int(),
   total: z.number().int(),
@@ -83,6 +90,21 @@ export const cartSchema = z
     phone: z.string().nullable(),
     shipping_address: addressOutput.nullable(),
     link_code: z.string().nullable(),
+    coupon_code: z.string().nullable(),
+    coupon: z
+      .object({
+        code: z.string(),
+        coupon_id: z.string().nullable(),
+        applied: z.boolean(),
+        discount: z.number().int(),
+        reason: z
+          .string()
+          .nullable()
+          .describe('Why it does not apply: the problem code checkout would answer.'),
+        message: z.string().nullable(),
+      })
+      .nullable()
+      .describe('How the cart’s coupon_code applies now.'),
     order_id: z.string().nullable(),
     currency: z.string().nullable(),
     lines: z.array(pricedLine),
@@ -153,6 +175,10 @@ export const orderSchema = z
     phone: z.string().nullable(),
     shipping_address: addressOutput.nullable(),
     link_code: z.string().nullable(),
+    coupon_code: z
+      .string()
+      .nullable()
+      .describe('The coupon the order redeemed; its discount is in the lines.'),
     promoter_id: z.string().nullable(),
     attribution: attributionSchema,
     lines: z.array(orderLineSchema),

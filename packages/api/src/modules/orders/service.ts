@@ -7,6 +7,7 @@ import { iso } from '../../http/schemas';
 import type { TenantCtx } from '../../lib/context';
 import { newId } from '../../lib/ids';
 import { attributeOrder, bindOnPaidOrder } from '../attribution/service';
+import { syncOrderCommissions } from '../commissions/service';
 import { customerForOrder } from '../customers/service';
 import type { Address } from '../customers/tables';
 import { recordEvent } from '../events/service';
@@ -15,10 +16,12 @@ import { returnSaleStock, type SaleUnits, takeSaleStock } from '../flash-sales/s
 import { commitReservedStock, releaseStock, reserveStock, restock } from '../inventory/stock';
 import type { JobHandler } from '../jobs/runner';
 import { cancelJob, enqueueJob } from '../jobs/service';
+import { redeemCoupon } from '../members/coupons';
+import { membersAssertReferenceFree, membersOnOrderCanceled, membersOnOrderPaid } from '../members/hooks';
 import { promoterScope } from '../promoters/service';
 import { requireStore, type Store } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
-import { type LineRequest, type PricedLine, priceLines, totalsOf } from './pricing';
+import { type LineRequest, type PricedLine, priceOrder, totalsOf } from './pricing';
 import { fulfillmentMachine, type OrderStatus, orderMachine } from './states';
 import { fulfillments, orderLines, orders, payments, refunds } from './tables';
 
@@ -84,6 +87,7 @@ export function presentOrder(row: OrderRow, lines: OrderLineRow[], fulfillmentRo
     phone: row.phone,
     shipping_address: row.shippingAddress,
     link_code: row.linkCode,
+    coupon_code: row.couponCode,
     promoter_id: row.promoterId,
     attribution: row.attribution,
     lines: lines.map(presentOrderLine),
@@ -221,6 +225,8 @@ export interface PlaceOrderInput {
   linkCode?: string | undefined;
   shippingTotal?: number | undefined;
   cartId?: string | undefined;
+  /** A coupon code: checked and redeemed in the order's transaction (members module). */
+  couponCode?: string | undefined;
   metadata?: Record<string, string> | undefined;
 }
 
@@ -296,19 +302,25 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
   const settings = await readTenantSettings(tx, ctx.tenantId);
   if (input.store.status !== 'active') throw conflict('store_closed', 'This store is closed.');
   const requested = mergeLines(input.lines);
-  const priced = await priceLines(tx, ctx, {
-    store: input.store,
-    lines: requested,
-    currency: settings.currency,
-    at: now,
-  });
-  assertSellable(priced);
   const customerId = await customerForOrder(tx, ctx, {
     customerId: input.customerId,
     phone: input.phone ?? input.shippingAddress.phone,
     email: input.email,
     name: input.name ?? input.shippingAddress.name,
   });
+  // Member prices need a customer the caller named; coupons count uses per customer found.
+  const { lines: priced, coupon } = await priceOrder(tx, ctx, {
+    store: input.store,
+    lines: requested,
+    currency: settings.currency,
+    at: now,
+    customerId: input.customerId,
+    coupon: input.couponCode
+      ? { code: input.couponCode, customerId, memberCustomerId: input.customerId ?? null, preview: false }
+      : null,
+  });
+  assertSellable(priced);
+  if (coupon?.error) throw coupon.error;
 
   const orderId = newId('order');
   const lineRows = priced.map((l, position) => ({
@@ -344,6 +356,9 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
     customerId,
   });
   const totals = totalsOf(priced, input.shippingTotal ?? 0);
+  if (coupon?.redeem) {
+    await redeemCoupon(tx, ctx, coupon.redeem, { id: orderId, customerId, discount: totals.discount_total });
+  }
   const paymentDueAt = new Date(now.getTime() + settings.payment_timeout_minutes * 60_000);
   // The order, its lines, its event and its timeout go out pipelined (sent together, answered
   // in order on the one connection): two round trips instead of four.
@@ -366,6 +381,7 @@ export async function placeOrder(tx: Tx, ctx: Ctx, input: PlaceOrderInput): Prom
         phone: input.phone ?? input.shippingAddress.phone,
         shippingAddress: input.shippingAddress,
         linkCode: input.linkCode ?? null,
+        couponCode: coupon?.redeem?.code ?? null,
         promoterId: attribution.promoter_id,
         attribution,
         metadata: input.metadata ?? {},
@@ -421,6 +437,25 @@ export interface PaymentInput {
 }
 
 /**
+ * The checks every reported payment passes (orders, and memberships in the members module): the
+ * amount is exactly what is due, in the currency it is due in.
+ */
+export function assertPaymentMatches(due: { amount: number; currency: string }, input: PaymentInput) {
+  if (input.amount !== due.amount) {
+    throw unprocessable(
+      'amount_mismatch',
+      `The amount due is ${due.amount} (${due.currency}); the payment says ${input.amount}.`,
+      [fieldError('body.amount', 'amount_mismatch', `Must be ${due.amount}`)],
+    );
+  }
+  if (input.currency && input.currency !== due.currency) {
+    throw unprocessable('currency_mismatch', `The amount is due in ${due.currency}.`, [
+      fieldError('body.currency', 'currency_mismatch', `Must be ${due.currency}`),
+    ]);
+  }
+}
+
+/**
  * Records a payment the integrator received. The order row is locked first, so concurrent
  * reports of one order are serialised: it is paid once. The same provider reference again is
  * a replay (the recorded payment is returned); the amount must be exactly the amount due.
@@ -452,23 +487,12 @@ export async function recordPayment(
         replayed: true,
       };
     }
+    await membersAssertReferenceFree(tx, ctx.tenantId, input);
     if (order.status !== 'pending_payment' && order.status !== 'canceled') {
       throw conflict('order_already_paid', 'This order is already paid (under another reference).');
     }
     orderMachine.next(order.status, 'pay');
-    const due = order.total - order.amountPaid;
-    if (input.amount !== due) {
-      throw unprocessable(
-        'amount_mismatch',
-        `The amount due is ${due} (${order.currency}); the payment says ${input.amount}.`,
-        [fieldError('body.amount', 'amount_mismatch', `Must be ${due}`)],
-      );
-    }
-    if (input.currency && input.currency !== order.currency) {
-      throw unprocessable('currency_mismatch', `The order is in ${order.currency}.`, [
-        fieldError('body.currency', 'currency_mismatch', `Must be ${order.currency}`),
-      ]);
-    }
+    assertPaymentMatches({ amount: order.total - order.amountPaid, currency: order.currency }, input);
     const now = ctx.clock.now();
     const [payment] = await tx
       .insert(payments)
@@ -514,6 +538,8 @@ export async function recordPayment(
       )
       .returning();
     await bindOnPaidOrder(tx, ctx, paid!.attribution, paid!.customerId);
+    await membersOnOrderPaid(tx, ctx, paid!, lines);
+    await syncOrderCommissions(tx, ctx, orderId);
     const presented = presentOrder(paid!, lines, fuls);
     await recordEvent(tx, ctx, { type: 'order.paid', object: presented });
     return { payment: presentPayment(payment!), order: presented, replayed: false };
@@ -610,8 +636,10 @@ export async function cancelOrderTx(
     })
     .where(and(eq(orders.tenantId, ctx.tenantId), eq(orders.id, order.id)))
     .returning();
+  await membersOnOrderCanceled(tx, ctx, canceled!, lines, refundId);
   const presented = await loadOrder(tx, ctx.tenantId, canceled!);
   await recordEvent(tx, ctx, { type: 'order.canceled', object: presented });
+  await syncOrderCommissions(tx, ctx, order.id);
   return { order: presented, refundId };
 }
 
@@ -643,6 +671,7 @@ async function completeOrderTx(tx: Tx, ctx: Ctx, order: OrderRow) {
     .where(and(eq(orders.tenantId, ctx.tenantId), eq(orders.id, order.id)))
     .returning();
   await cancelJob(tx, ctx.tenantId, AUTO_COMPLETE_JOB, order.id);
+  await syncOrderCommissions(tx, ctx, order.id);
   const presented = await loadOrder(tx, ctx.tenantId, done!);
   await recordEvent(tx, ctx, { type: 'order.completed', object: presented });
   return presented;

@@ -36,6 +36,8 @@ export const carts = pgTable(
     shippingAddress: jsonb('shipping_address').$type<Address>(),
     /** A tracking link's code (推广位) the shopper arrived with. */
     linkCode: text('link_code'),
+    /** A coupon code the shopper entered (members module); checked again at checkout. */
+    couponCode: text('coupon_code'),
     status: text('status', { enum: ['active', 'completed'] })
       .notNull()
       .default('active'),
@@ -104,6 +106,8 @@ export const orders = pgTable(
     phone: text('phone'),
     shippingAddress: jsonb('shipping_address').$type<Address>(),
     linkCode: text('link_code'),
+    /** The coupon redeemed by the order (its discount is in the lines' `discount`). */
+    couponCode: text('coupon_code'),
     /** The promoter the attribution chose (also in `attribution`), for their order lists. */
     promoterId: text('promoter_id'),
     attribution: jsonb('attribution').$type<Attribution>().notNull(),

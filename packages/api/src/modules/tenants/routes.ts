@@ -9,7 +9,7 @@ import {
   nameSchema,
   timestampSchema,
 } from '../../http/schemas';
-import { currencySchema } from '../../lib/money';
+import { amountSchema, currencySchema } from '../../lib/money';
 import { apiKeyWithSecretSchema, createApiKeyBody } from '../api-keys/schemas';
 import type { Scope } from '../auth/principal';
 import {
@@ -57,6 +57,25 @@ const settingsInput = z.strictObject({
     .max(90)
     .optional()
     .describe('Carts expire this long after their last change.'),
+  commission_cap_bps: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .describe('Cap on the commission of one order line, in basis points of its amount (default 5000 = 50%).'),
+  min_payout: amountSchema
+    .optional()
+    .describe(
+      'Minimum settlement payout per promoter (minor units); smaller balances carry over (default 0).',
+    ),
+  member_growth_per_unit: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Member growth value per ¥1 (100 minor units) of goods paid (default 1; 0: off).'),
 });
 
 const tenantSchema = z
@@ -73,6 +92,9 @@ const tenantSchema = z
       auto_complete_days: z.number().int(),
       return_window_days: z.number().int(),
       cart_ttl_days: z.number().int(),
+      commission_cap_bps: z.number().int(),
+      min_payout: z.number().int(),
+      member_growth_per_unit: z.number().int(),
     }),
     metadata: z.record(z.string(), z.string()),
     suspended_at: timestampSchema.nullable(),

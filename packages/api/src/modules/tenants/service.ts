@@ -29,6 +29,12 @@ export interface TenantSettings {
   return_window_days: number;
   /** A cart expires this long after its last change. */
   cart_ttl_days: number;
+  /** The most commission one order line can pay, in basis points of its amount (5000 = 50%). */
+  commission_cap_bps: number;
+  /** A promoter whose settlement balance is below this is carried over to the next settlement. */
+  min_payout: number;
+  /** Member growth value (成长值) per 1 major currency unit (¥1 = 100 分) of goods paid; 0 turns accrual off. */
+  member_growth_per_unit: number;
 }
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'CNY',
@@ -37,6 +43,9 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   auto_complete_days: 10,
   return_window_days: 7,
   cart_ttl_days: 7,
+  commission_cap_bps: 5000,
+  min_payout: 0,
+  member_growth_per_unit: 1,
 };
 
 export function tenantSettings(row: Pick<TenantRow, 'settings'>): TenantSettings {
