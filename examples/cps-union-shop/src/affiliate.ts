@@ -5,7 +5,11 @@ import type { ShopStore } from './store';
 export const EVENTS = ['commission.*', 'settlement.*'];
 
 /** The affiliate (推手) the shop earns for: created once (kind `affiliate`), kept in the store. */
-export async function ensureAffiliate(client: Mujiang, store: ShopStore, name = 'CPS 联盟推手'): Promise<string> {
+export async function ensureAffiliate(
+  client: Mujiang,
+  store: ShopStore,
+  name = 'CPS 联盟推手',
+): Promise<string> {
   const known = store.current.promoter_id;
   if (known) return known;
   const promoter = await client.promoters.create({ kind: 'affiliate', name });

@@ -23,7 +23,12 @@ export function createCpsShop(options: CpsShopOptions): Server {
     const promoterId = store.current.promoter_id;
     if (!promoterId) return [];
     try {
-      return (await client.links.list({ promoter_id: promoterId, limit: 100 })).data;
+      const page = await client.links.list({ promoter_id: promoterId, limit: 100 });
+      // share_url is absolute when the API knows its public URL (PUBLIC_URL); else the path on it.
+      return page.data.map((l) => ({
+        ...l,
+        share_url: l.share_url ?? `${client.options.baseUrl}${l.share_path}`,
+      }));
     } catch {
       return null;
     }

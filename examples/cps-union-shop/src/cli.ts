@@ -57,7 +57,7 @@ async function main(argv: string[]) {
       ? rest
       : (await client.products.list({ status: 'published', limit: 3 })).data.map((p) => p.id);
     for (const link of await createLinks(client, promoterId, { storeId, productIds, campaign: 'cps' })) {
-      console.log(`${link.product_id}  ${link.share_url}`);
+      console.log(`${link.product_id}  ${link.share_url ?? `${client.options.baseUrl}${link.share_path}`}`);
     }
     return 0;
   }

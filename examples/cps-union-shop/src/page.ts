@@ -1,7 +1,13 @@
 import type { Earnings, ShopState } from './store';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export const esc = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /** 分 → `¥12.34` (other currencies: `USD 12.34`). */
 export function money(minor: number, currency = 'CNY'): string {
@@ -28,7 +34,9 @@ export interface LinkRow {
 
 /** The earnings page (收益): totals, settlements, recent commissions and the affiliate's links. */
 export function earningsPage(state: Readonly<ShopState>, e: Earnings, links: LinkRow[] | null): string {
-  const settlements = Object.values(state.settlements).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const settlements = Object.values(state.settlements).sort((a, b) =>
+    b.created_at.localeCompare(a.created_at),
+  );
   const commissions = Object.values(state.commissions)
     .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
     .slice(0, 50);
@@ -46,7 +54,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{border-bot
 </style></head>
 <body>
 <h1>推手收益</h1>
-<p>推手 (affiliate) <code>${escape(state.promoter_id ?? '—')}</code> · ${e.commission_count} 笔佣金</p>
+<p>推手 (affiliate) <code>${esc(state.promoter_id ?? '—')}</code> · ${e.commission_count} 笔佣金</p>
 <section class="totals" aria-label="earnings">
 <div id="pending">待确认 pending<strong>${money(e.pending, cur)}</strong></div>
 <div id="confirmed">已确认待结算 confirmed<strong>${money(e.confirmed, cur)}</strong></div>
@@ -61,12 +69,12 @@ ${
 ${settlements
   .map((s) =>
     row([
-      `<code>${escape(s.id)}</code>`,
-      escape(s.period_end.slice(0, 10)),
+      `<code>${esc(s.id)}</code>`,
+      esc(s.period_end.slice(0, 10)),
       s.commission_count,
       money(s.amount, s.currency),
-      s.status === 'paid' ? `已打款 paid ${escape(s.paid_at?.slice(0, 10))}` : '待打款 pending',
-      escape(s.reference ?? ''),
+      s.status === 'paid' ? `已打款 paid ${esc(s.paid_at?.slice(0, 10))}` : '待打款 pending',
+      esc(s.reference ?? ''),
     ]),
   )
   .join('\n')}
@@ -81,10 +89,10 @@ ${
 ${commissions
   .map((c) =>
     row([
-      `<code>${escape(c.order_id)}</code>`,
+      `<code>${esc(c.order_id)}</code>`,
       money(c.line_amount, c.currency),
       money(c.final_amount ?? c.amount + c.adjusted_amount, c.currency),
-      `${STATUS[c.status] ?? escape(c.status)} ${escape(c.status)}`,
+      `${STATUS[c.status] ?? esc(c.status)} ${esc(c.status)}`,
     ]),
   )
   .join('\n')}
@@ -101,10 +109,10 @@ ${
 ${links
   .map((l) =>
     row([
-      `<code>${escape(l.code)}</code>`,
-      escape(l.product_id ?? '(store)'),
+      `<code>${esc(l.code)}</code>`,
+      esc(l.product_id ?? '(store)'),
       l.click_count,
-      `<a href="${escape(l.share_url)}">${escape(l.share_url)}</a>`,
+      `<a href="${esc(l.share_url)}">${esc(l.share_url)}</a>`,
     ]),
   )
   .join('\n')}

@@ -104,12 +104,16 @@ export async function recordEvent(event: MujiangEvent, options: ReceiverOptions)
 
   // Settlements: read what the store needs from the API first, so a failure leaves no trace.
   let settlementLine: Awaited<ReturnType<typeof lineOf>>;
-  let included: Commission[] = [];
+  const included: Commission[] = [];
   if (promoterId && event.type.startsWith('settlement.')) {
     const s = (event as SettlementEvent).data.object;
     settlementLine = await lineOf(client, s, promoterId);
     if (settlementLine && !store.current.settlements[s.id]) {
-      for await (const c of client.commissions.list({ settlement_id: s.id, promoter_id: promoterId, limit: 100 })) {
+      for await (const c of client.commissions.list({
+        settlement_id: s.id,
+        promoter_id: promoterId,
+        limit: 100,
+      })) {
         included.push(c);
       }
     }
@@ -143,7 +147,11 @@ export async function recordEvent(event: MujiangEvent, options: ReceiverOptions)
         // The commissions it pays are settled now (no commission event says so).
         for (const c of included) {
           const kept = state.commissions[c.id];
-          state.commissions[c.id] = { ...commissionRecord(c, kept?.seq ?? 0), settlement_id: s.id, status: 'settled' };
+          state.commissions[c.id] = {
+            ...commissionRecord(c, kept?.seq ?? 0),
+            settlement_id: s.id,
+            status: 'settled',
+          };
         }
         outcome = 'recorded';
       }

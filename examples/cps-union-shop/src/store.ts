@@ -120,7 +120,8 @@ export function earningsOf(state: Readonly<ShopState>): Earnings {
     out.currency = c.currency;
     out.commission_count++;
     if (c.status === 'reversed') out.reversed_count++;
-    else if (c.settlement_id) continue; // counted through its settlement
+    else if (c.settlement_id)
+      continue; // counted through its settlement
     else if (c.status === 'pending') out.pending += c.amount;
     else if (c.status === 'confirmed') out.confirmed += c.final_amount ?? c.amount;
   }

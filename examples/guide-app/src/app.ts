@@ -97,6 +97,7 @@ export function createGuideApp(options: GuideAppOptions): Server {
             'POST /guide/links',
             'GET /guide/links',
             'GET /guide/orders',
+            'GET /guide/commissions',
           ],
         },
       ];
@@ -184,8 +185,9 @@ export function createGuideApp(options: GuideAppOptions): Server {
           ...(str(body.product_id) ? { product_id: str(body.product_id)! } : {}),
           ...(str(body.campaign) ? { campaign: str(body.campaign)! } : {}),
         });
-        // share_url: `<api>/r/{tenant_id}/{code}`, no key: post it in a WeChat chat or a QR code.
-        return [201, link];
+        // `<api>/r/{tenant_id}/{code}`, no key: post it in a WeChat chat or as a QR code. The API
+        // gives share_url when it knows its public address (PUBLIC_URL); else the path on it.
+        return [201, { ...link, share_url: link.share_url ?? `${options.apiUrl}${link.share_path}` }];
       }
       if (method === 'GET' && path === '/guide/links') {
         return [200, (await guide.links.list({ limit: 100 })).data];
@@ -204,6 +206,29 @@ export function createGuideApp(options: GuideAppOptions): Server {
             customer_id: o.customer_id,
             created_at: o.created_at,
           })),
+        ];
+      }
+      if (method === 'GET' && path === '/guide/commissions') {
+        // The guide's own ledger entries (a promoter token sees no one else's), with totals.
+        const commissions = [];
+        for await (const c of guide.commissions.list({ limit: 100 })) commissions.push(c);
+        const totals = { pending: 0, confirmed: 0, settled: 0, reversed: 0 };
+        for (const c of commissions) totals[c.status] += c.final_amount ?? c.amount;
+        return [
+          200,
+          {
+            totals,
+            data: commissions.map((c) => ({
+              id: c.id,
+              status: c.status,
+              order_id: c.order_id,
+              line_amount: c.line_amount,
+              amount: c.amount,
+              final_amount: c.final_amount,
+              currency: c.currency,
+              confirm_after: c.confirm_after,
+            })),
+          },
         ];
       }
     }

@@ -25,6 +25,8 @@ beforeAll(async () => {
   secret = new Mujiang({ baseUrl: api.baseUrl, apiKey: api.demo.secret_key });
   // Links send buyers to the store's storefront: the brand sets its address once.
   await secret.stores.update(api.demo.store_id, { settings: { url: 'https://shop.example.com' } });
+  // Guides earn 5% of what their buyers pay (commission rules are the brand's: secret key).
+  await secret.commissionRules.create({ type: 'percentage', rate_bps: 500, promoter_kind: 'guide' });
   app = createGuideApp({
     apiUrl: api.baseUrl,
     secretKey: api.demo.secret_key,
@@ -115,10 +117,11 @@ describe('guide app', () => {
     expect(shared.status).toBe(201);
     expect(shared.body).toMatchObject({ promoter_id: guide.id, product_id: product.id, status: 'active' });
     expect(shared.body.share_path).toBe(`/r/${api.demo.tenant_id}/${shared.body.code}`);
+    expect(shared.body.share_url).toBe(`${api.baseUrl}${shared.body.share_path}`);
     const code = shared.body.code as string;
 
     // 3. A buyer opens the link (no key): 302 to the product page with ?mj_link=<code>.
-    const click = await fetch(`${api.baseUrl}${shared.body.share_path}`, { redirect: 'manual' });
+    const click = await fetch(shared.body.share_url, { redirect: 'manual' });
     expect(click.status).toBe(302);
     const landing = new URL(click.headers.get('location')!);
     expect(landing.origin).toBe('https://shop.example.com');
@@ -159,6 +162,30 @@ describe('guide app', () => {
       .retrieve(order.id)
       .catch((e: unknown) => e);
     expect(peek).toMatchObject({ status: 404 });
+
+    // 7. …and its pending commission (5%, confirmed after completion and the return window).
+    const earned = await call('GET', '/guide/commissions', guide.token);
+    expect(earned.status).toBe(200);
+    const expected = Math.round(order.total * 0.05);
+    expect(earned.body.totals).toEqual({ pending: expected, confirmed: 0, settled: 0, reversed: 0 });
+    expect(earned.body.data).toEqual([
+      expect.objectContaining({
+        status: 'pending',
+        order_id: order.id,
+        line_amount: order.total,
+        amount: expected,
+      }),
+    ]);
+    const theirs = await call('GET', '/guide/commissions', other.token);
+    expect(theirs.body).toEqual({ totals: { pending: 0, confirmed: 0, settled: 0, reversed: 0 }, data: [] });
+    const peekCommission = await new Mujiang({
+      baseUrl: api.baseUrl,
+      apiKey: other.token,
+      maxRetries: 0,
+    }).commissions
+      .retrieve(earned.body.data[0].id)
+      .catch((e: unknown) => e);
+    expect(peekCommission).toMatchObject({ status: 404 });
 
     // The click was counted on the guide's link.
     const links = await call('GET', '/guide/links', guide.token);
