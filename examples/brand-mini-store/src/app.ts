@@ -27,6 +27,9 @@ export interface MiniStoreOptions {
 }
 
 const CART_COOKIE = 'mj_cart';
+/** The tracking link (推广位) the shopper arrived with (`?mj_link=` from the API's redirect). */
+const LINK_COOKIE = 'mj_link';
+const LINK_CODE = /^[A-Za-z0-9_-]{3,64}$/;
 const ORDERS_COOKIE = 'mj_orders';
 const MAX_BODY = 64 * 1024;
 
@@ -41,6 +44,8 @@ interface Ctx {
   url: URL;
   cookies: Map<string, string>;
   form: URLSearchParams;
+  /** The tracking link code to attribute the order to: from this URL, else from the cookie. */
+  linkCode: string | undefined;
   /** The shopper's active cart, when the cookie names one. */
   cart(): Promise<Cart | null>;
 }
@@ -181,7 +186,8 @@ export function createMiniStore(options: MiniStoreOptions): Server {
         }
       }
       if (!cart) {
-        cart = await api.carts.create({ lines: [line] });
+        // The promoter whose link brought the shopper here earns on the order (attribution).
+        cart = await api.carts.create({ lines: [line], ...(c.linkCode ? { link_code: c.linkCode } : {}) });
         cookies.push(cookie(CART_COOKIE, cart.id, 7 * 24 * 3600));
       }
     } catch (error) {
@@ -300,12 +306,18 @@ export function createMiniStore(options: MiniStoreOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const cookies = parseCookies(req.headers.cookie);
+    const linkInUrl = url.searchParams.get('mj_link') ?? undefined;
+    const arrivedByLink = linkInUrl && LINK_CODE.test(linkInUrl) ? linkInUrl : undefined;
+    const storedLink = cookies.get(LINK_COOKIE);
+    // Remembered for a week, so a shopper who comes back later still credits the link.
+    const linkCookie = arrivedByLink ? [cookie(LINK_COOKIE, arrivedByLink, 7 * 24 * 3600)] : [];
     let cartPromise: Promise<Cart | null> | undefined;
     const ctx: Ctx = {
       req,
       url,
       cookies,
       form: new URLSearchParams(),
+      linkCode: arrivedByLink ?? (storedLink && LINK_CODE.test(storedLink) ? storedLink : undefined),
       cart: () => {
         cartPromise ??= (async () => {
           const id = cookies.get(CART_COOKIE);
@@ -358,13 +370,16 @@ export function createMiniStore(options: MiniStoreOptions): Server {
       if ('redirect' in outcome) {
         send(
           303,
-          { location: outcome.redirect, ...(outcome.cookies ? { 'set-cookie': outcome.cookies } : {}) },
+          { location: outcome.redirect, 'set-cookie': [...linkCookie, ...(outcome.cookies ?? [])] },
           '',
         );
       } else if ('text' in outcome) {
         send(outcome.status ?? 200, { 'content-type': 'text/plain; charset=utf-8' }, outcome.text);
       } else {
-        await sendPage(outcome.status ?? 200, outcome.title, outcome.page, outcome.q, outcome.cookies);
+        await sendPage(outcome.status ?? 200, outcome.title, outcome.page, outcome.q, [
+          ...linkCookie,
+          ...(outcome.cookies ?? []),
+        ]);
       }
     } catch (error) {
       let status = 500;

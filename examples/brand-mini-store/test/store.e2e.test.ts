@@ -57,6 +57,43 @@ const pick = (option: string, value: string) =>
     page.getByRole('group', { name: option }).getByRole('link', { name: value, exact: true }).click(),
   );
 
+describe('brand mini-store: tracking links', () => {
+  it('puts the link code the shopper arrived with (?mj_link=) on the cart, so the promoter earns', async () => {
+    const listed = await fetch(`${api.baseUrl}/v1/storefront/products?limit=20`, {
+      headers: { authorization: `Bearer ${api.demo.publishable_key}` },
+    });
+    const products = (await listed.json()).data as Array<{
+      id: string;
+      variants: Array<{ id: string; in_stock: boolean }>;
+    }>;
+    const product = products.find((p) => p.variants.some((v) => v.in_stock))!;
+    const variant = product.variants.find((v) => v.in_stock)!;
+
+    const landing = await fetch(`${storeUrl}/products/${product.id}?mj_link=GUIDE_42`);
+    expect(landing.status).toBe(200);
+    const linkCookie = landing.headers.getSetCookie().find((c) => c.startsWith('mj_link='));
+    expect(linkCookie).toMatch(/^mj_link=GUIDE_42;.*HttpOnly/);
+
+    // Later, with only the cookie (the shopper browsed on), the first add to cart creates the cart.
+    const added = await fetch(`${storeUrl}/cart/lines`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'mj_link=GUIDE_42' },
+      body: new URLSearchParams({ variant_id: variant.id, product_id: product.id, quantity: '1' }).toString(),
+    });
+    expect(added.status).toBe(303);
+    const cartId = decodeURIComponent(/mj_cart=([^;]+)/.exec(added.headers.getSetCookie().join('\n'))![1]!);
+    const admin = new Mujiang({ baseUrl: api.baseUrl, apiKey: api.demo.secret_key });
+    expect((await admin.carts.retrieve(cartId)).link_code).toBe('GUIDE_42');
+  });
+
+  it('ignores a link code that is not one', async () => {
+    const res = await fetch(`${storeUrl}/?mj_link=${encodeURIComponent('<script>')}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('mj_link='))).toBe(false);
+  });
+});
+
 describe('brand mini-store in headless Chromium', () => {
   it('browses, searches, picks options, fills the cart and checks out', async () => {
     const secret = new Mujiang({ baseUrl: api.baseUrl, apiKey: api.demo.secret_key });
