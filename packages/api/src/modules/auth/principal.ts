@@ -41,6 +41,7 @@ export const SCOPE_RESOURCES = [
   'links',
   'members',
   'coupons',
+  'imports',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Scope = `${ScopeResource}:${'read' | 'write'}`;
