@@ -51,5 +51,5 @@ describe('storage', () => {
       progress: { processed: products, total: products },
     });
     expect(job.report).toMatchObject({ created: products, skipped: 0 });
-  });
+  }, 180_000); // 600 products through the catalog: slow on a busy machine
 });
