@@ -19,6 +19,7 @@ import { eventRoutes } from './modules/events/routes';
 import { flashSaleRoutes } from './modules/flash-sales/routes';
 import { healthRoutes } from './modules/health/routes';
 import idempotencyPlugin from './modules/idempotency/plugin';
+import { importRoutes } from './modules/imports/routes';
 import { inventoryRoutes } from './modules/inventory/routes';
 import { JobRunner } from './modules/jobs/runner';
 import { linkRoutes } from './modules/links/routes';
@@ -169,6 +170,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(linkRoutes, { publicUrl: config.publicUrl });
   await app.register(commissionRoutes);
   await app.register(memberRoutes);
+  await app.register(importRoutes, { maxBytes: config.imports.maxBytes });
 
   await app.ready();
   if (config.jobs.enabled) jobs.start(config.jobs.intervalMs);

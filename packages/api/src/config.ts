@@ -40,6 +40,12 @@ const envSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /** How long a claimed delivery stays with its worker before another may take it over. */
   WEBHOOK_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
+  /** The largest file an import (POST /v1/imports) accepts; it is streamed, never held whole. */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(512 * 1024 * 1024),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -77,6 +83,7 @@ export interface AppConfig {
   demo: boolean;
   publicUrl: string | undefined;
   bodyLimitBytes: number;
+  imports: { maxBytes: number };
   jobs: { enabled: boolean; intervalMs: number };
   corsOrigins: '*' | string[];
   webhooks: WebhookConfig;
@@ -109,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     demo: e.DEMO ? e.DEMO === 'true' : !e.DATABASE_URL,
     publicUrl: e.PUBLIC_URL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    imports: { maxBytes: e.IMPORT_MAX_BYTES },
     jobs: { enabled: e.JOBS_ENABLED === 'true', intervalMs: e.JOBS_INTERVAL_MS },
     corsOrigins:
       e.CORS_ORIGINS.trim() === '*'

@@ -5,6 +5,7 @@ import { ApiKeys } from './resources/api-keys';
 import { Categories, Inventory, Locations, Products, Storefront, Variants } from './resources/catalog';
 import { CommissionRules, Commissions, PromoterLevels, Reports, Settlements } from './resources/commissions';
 import { CustomerBindings, Customers } from './resources/customers';
+import { Imports } from './resources/imports';
 import { Links } from './resources/links';
 import {
   Coupons,
@@ -136,6 +137,8 @@ export class Mujiang {
   readonly memberships: Memberships;
   readonly memberPrices: MemberPrices;
   readonly coupons: Coupons;
+  /** Catalog migrations (一键搬家) from Shopify, WooCommerce or JSON Lines files. */
+  readonly imports: Imports;
 
   /** openapi-fetch, typed from the API's OpenAPI document, through the SDK's transport. */
   readonly GET: Client<paths>['GET'];
@@ -201,6 +204,7 @@ export class Mujiang {
     this.memberships = new Memberships(core);
     this.memberPrices = new MemberPrices(core);
     this.coupons = new Coupons(core);
+    this.imports = new Imports(core);
     const raw = core.raw;
     this.GET = raw.GET;
     this.POST = raw.POST;

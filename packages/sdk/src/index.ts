@@ -2,6 +2,7 @@ export { type ClientOptions, Mujiang } from './client';
 export type { InitOf } from './core';
 export { ApiError, ConnectionError, MujiangError, TimeoutError } from './errors';
 export type { components, operations, paths } from './generated/api';
+export type { ImportFile, ImportQuery } from './resources/imports';
 export {
   ApiPromise,
   ListPromise,
@@ -32,6 +33,7 @@ export type {
   FlashSale,
   Fulfillment,
   GrowthEntry,
+  Import,
   InventoryAdjustment,
   InventoryItem,
   InventoryLevel,

@@ -77,6 +77,8 @@ export type StorePick = Schemas['StorePick'];
 /** A tracking link (推广位). */
 export type Link = Schemas['Link'];
 export type Supplier = Schemas['Supplier'];
+/** A catalog migration job: status, progress and report. */
+export type Import = Schemas['Import'];
 export type Promoter = Schemas['Promoter'];
 /** A promoter token (`token`, shown once) for a guide or shopkeeper app. */
 export type PromoterToken = Schemas['PromoterToken'];

@@ -7,6 +7,7 @@ export * from '../modules/customers/tables';
 export * from '../modules/events/tables';
 export * from '../modules/flash-sales/tables';
 export * from '../modules/idempotency/tables';
+export * from '../modules/imports/tables';
 export * from '../modules/inventory/tables';
 export * from '../modules/jobs/tables';
 export * from '../modules/links/tables';

@@ -42,6 +42,7 @@ export const ID_PREFIXES = {
   memberPrice: 'mpr',
   coupon: 'cpn',
   couponRedemption: 'cpr',
+  import: 'imp',
   request: 'req',
   storePick: 'pick',
   link: 'link',

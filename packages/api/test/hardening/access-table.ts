@@ -182,6 +182,9 @@ export const ACCESS: Record<string, Kind[]> = {
   'GET /v1/coupons/{id}': SECRET,
   'PATCH /v1/coupons/{id}': SECRET,
   'POST /v1/coupons/{id}/codes': SECRET,
+  'POST /v1/imports': CATALOG,
+  'GET /v1/imports': CATALOG,
+  'GET /v1/imports/{id}': CATALOG,
 };
 
 /**

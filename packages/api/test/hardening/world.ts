@@ -149,6 +149,10 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
     enabled_events: ['*'],
   });
   const delivery = await post(`/v1/webhook_endpoints/${endpoint.id}/test`, {});
+  const upload = await post('/v1/imports?format=json&dry_run=true', {
+    title: `${name} 导入`,
+    variants: [{ sku: `${name}-IMP-1`, list_price: 100 }],
+  });
   return {
     id: tenant.body.id,
     keys: { secret: sk, publishable: pk.secret, supplier: spk.secret, promoter: token.token },
@@ -185,6 +189,7 @@ async function tenantWorld(t: TestApp, partnerToken: string, name: string): Prom
       '/v1/promoter_levels': promoterLevel.id,
       '/v1/commissions': commission.id,
       '/v1/settlements': settlement.id,
+      '/v1/imports': upload.id,
     },
   };
 }

@@ -2200,6 +2200,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List imports
+         * @description Newest first. A supplier key lists its own supplier’s imports only.
+         */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Upload a file to import (一键搬家)
+         * @description Send the file as the raw request body (`text/csv`, `application/json` / `application/x-ndjson` for JSON Lines, or `application/octet-stream`), and say what it is with `format`. The upload is stored as it streams in (at most 536870912 bytes, else 413 `file_too_large`) and processed in the background: poll the import, or listen for `import.completed` / `import.failed`. Products match existing ones by external id, handle, then SKU, so importing the same file again updates instead of duplicating. With an Idempotency-Key, a retry with the same key and query replays the first answer (the file is not compared: it is never buffered). See docs/imports.md.
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve an import: status, progress and report */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2742,6 +2783,67 @@ export interface components {
             canceled_at: string | null;
             /** @description ISO-8601 UTC timestamp. */
             created_at: string;
+            /** @description ISO-8601 UTC timestamp. */
+            updated_at: string;
+        };
+        Import: {
+            id: string;
+            /** @constant */
+            object: "import";
+            /** @enum {string} */
+            format: "shopify_csv" | "woocommerce_csv" | "json";
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @description A dry run reports what would happen and writes nothing to the catalog. */
+            dry_run: boolean;
+            supplier_id: string;
+            /** @description Where stock quantities go; null: the tenant's default location. */
+            location_id: string | null;
+            filename: string | null;
+            content_type: string;
+            size_bytes: number;
+            sha256: string;
+            progress: {
+                /** @description Data rows done. */
+                processed: number;
+                /** @description Data rows in the file; null until the file has been checked. */
+                total: number | null;
+            };
+            report: {
+                /** @description Products created (or that a dry run would create). */
+                created: number;
+                updated: number;
+                /** @description Products already exactly as the file has them. */
+                unchanged: number;
+                /** @description Products not imported because of an error in their rows. */
+                skipped: number;
+                error_count: number;
+                /** @description The first 100 errors. */
+                errors: {
+                    /** @description The row the problem is on; the CSV header is row 1, a JSON Lines file counts lines. */
+                    row: number;
+                    /** @description The first row of the product that was skipped. */
+                    first_row: number;
+                    /** @description The last row of the product that was skipped. */
+                    last_row: number;
+                    /** @description The product as the file names it (handle, `id:NN`, SKU, line). */
+                    product: string | null;
+                    /** @description The CSV column or JSON field at fault. */
+                    column: string | null;
+                    code: string;
+                    message: string;
+                }[];
+                errors_truncated: boolean;
+            };
+            /** @description Why the whole file was refused (`status` failed): invalid_encoding, malformed_csv, missing_columns, missing_header, record_too_large, internal_error. */
+            failure: {
+                code: string;
+                message: string;
+            } | null;
+            /** @description ISO-8601 UTC timestamp. */
+            created_at: string;
+            started_at: string | null;
+            completed_at: string | null;
             /** @description ISO-8601 UTC timestamp. */
             updated_at: string;
         };
@@ -4349,7 +4451,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "commissions:read" | "commissions:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "commissions:read" | "commissions:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write" | "imports:read" | "imports:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -5016,7 +5118,7 @@ export interface operations {
                     /** @description Required for a supplier key. */
                     supplier_id?: string;
                     /** @description Restrict the key to these scopes; omit for everything its kind allows. */
-                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "commissions:read" | "commissions:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write")[];
+                    scopes?: ("tenant:read" | "tenant:write" | "api_keys:read" | "api_keys:write" | "stores:read" | "stores:write" | "suppliers:read" | "suppliers:write" | "promoters:read" | "promoters:write" | "customers:read" | "customers:write" | "webhooks:read" | "webhooks:write" | "events:read" | "events:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "flash_sales:read" | "flash_sales:write" | "links:read" | "links:write" | "commissions:read" | "commissions:write" | "members:read" | "members:write" | "coupons:read" | "coupons:write" | "imports:read" | "imports:write")[];
                     /**
                      * Format: date-time
                      * @description ISO-8601 timestamp with a zone, e.g. 2026-11-22T08:00:00Z.
@@ -19197,6 +19299,293 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CouponCodeBatch"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first page. */
+                starting_after?: string;
+                status?: "queued" | "running" | "succeeded" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Import"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createImport: {
+        parameters: {
+            query: {
+                /** @description shopify_csv, woocommerce_csv, or json (JSON Lines, one product per line). */
+                format: "shopify_csv" | "woocommerce_csv" | "json";
+                /** @description true: report what would happen, write nothing. */
+                dry_run?: "0" | "1" | "true" | "false";
+                /** @description The products' supplier; default the tenant's default one (a supplier key: its own). */
+                supplier_id?: string;
+                /** @description Where stock quantities go; default the tenant's default location. */
+                location_id?: string;
+                /** @description Your name for the file, shown on the import. */
+                filename?: string;
+            };
+            header?: {
+                /** @description Retry-safe key (≤ 255 characters): the same key and body replay the first response for 24 h. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file itself, as the raw body (not multipart). */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/json": string;
+                "application/x-ndjson": string;
+                "application/octet-stream": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (kind, scope, suspended tenant). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object (also for objects of other tenants). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but not acceptable (e.g. an Idempotency-Key reused for another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id starting with `imp_`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
                 };
             };
             /** @description Invalid request: malformed JSON, wrong types, unknown fields; see `errors`. */

@@ -42,6 +42,7 @@ export const SCOPE_RESOURCES = [
   'commissions',
   'members',
   'coupons',
+  'imports',
 ] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Scope = `${ScopeResource}:${'read' | 'write'}`;

@@ -296,52 +296,67 @@ export async function syncStock(
   input: { location_id?: string | undefined; items: SyncItemInput[] },
 ): Promise<SyncResult[]> {
   return withTenant(ctx.db, ctx.tenantId, async (tx) => {
-    const results: SyncResult[] = [];
-    const fail = (index: number, sku: string, code: string, message: string) =>
-      results.push({ index, sku, status: 'failed', error: { code, message } });
+    const results = await syncStockIn(tx, ctx, input);
+    if (results.some((r) => r.status === 'updated')) await bumpCatalogVersion(tx, ctx.tenantId);
+    return results;
+  });
+}
 
-    const named = [...new Set([input.location_id, ...input.items.map((i) => i.location_id)])].filter(
-      (id): id is string => Boolean(id),
-    );
-    const known = await knownLocations(tx, ctx.tenantId, named);
-    if (input.location_id && !known.has(input.location_id)) {
-      throw invalidReference('location', input.location_id, 'body.location_id');
+/**
+ * The sync inside the caller's transaction (imports run it for their products). It does not
+ * bump the catalog version: the caller does, once, on its own transaction.
+ */
+export async function syncStockIn(
+  tx: Tx,
+  ctx: TenantCtx,
+  input: { location_id?: string | undefined; items: SyncItemInput[] },
+): Promise<SyncResult[]> {
+  const results: SyncResult[] = [];
+  const fail = (index: number, sku: string, code: string, message: string) =>
+    results.push({ index, sku, status: 'failed', error: { code, message } });
+
+  const named = [...new Set([input.location_id, ...input.items.map((i) => i.location_id)])].filter(
+    (id): id is string => Boolean(id),
+  );
+  const known = await knownLocations(tx, ctx.tenantId, named);
+  if (input.location_id && !known.has(input.location_id)) {
+    throw invalidReference('location', input.location_id, 'body.location_id');
+  }
+  const fallback = input.location_id ?? (await defaultLocation(tx, ctx.tenantId)).id;
+  const variants = await variantRefs(
+    tx,
+    ctx.tenantId,
+    'sku',
+    input.items.map((i) => i.sku),
+    supplierScope(ctx),
+  );
+
+  type Valid = { index: number; sku: string; variantId: string; locationId: string; onHand: number };
+  const valid: Valid[] = [];
+  const seen = new Set<string>();
+  for (const [index, item] of input.items.entries()) {
+    const locationId = item.location_id ?? fallback;
+    const variant = variants.get(item.sku);
+    const key = `${item.sku}\u0000${locationId}`;
+    if (!Number.isInteger(item.on_hand) || item.on_hand < 0 || item.on_hand > MAX_QUANTITY) {
+      fail(index, item.sku, 'invalid_quantity', `on_hand must be an integer from 0 to ${MAX_QUANTITY}`);
+    } else if (!variant) {
+      fail(index, item.sku, 'unknown_sku', `No variant has SKU '${item.sku}'`);
+    } else if (!known.has(locationId) && locationId !== fallback) {
+      fail(index, item.sku, 'unknown_location', `No such location: '${locationId}'`);
+    } else if (seen.has(key)) {
+      fail(index, item.sku, 'duplicate_item', 'This SKU and location appear earlier in the same call');
+    } else {
+      seen.add(key);
+      valid.push({ index, sku: item.sku, variantId: variant.id, locationId, onHand: item.on_hand });
     }
-    const fallback = input.location_id ?? (await defaultLocation(tx, ctx.tenantId)).id;
-    const variants = await variantRefs(
-      tx,
-      ctx.tenantId,
-      'sku',
-      input.items.map((i) => i.sku),
-      supplierScope(ctx),
-    );
+  }
+  if (!valid.length) return results.sort((a, b) => a.index - b.index);
 
-    type Valid = { index: number; sku: string; variantId: string; locationId: string; onHand: number };
-    const valid: Valid[] = [];
-    const seen = new Set<string>();
-    for (const [index, item] of input.items.entries()) {
-      const locationId = item.location_id ?? fallback;
-      const variant = variants.get(item.sku);
-      const key = `${item.sku}\u0000${locationId}`;
-      if (!Number.isInteger(item.on_hand) || item.on_hand < 0 || item.on_hand > MAX_QUANTITY) {
-        fail(index, item.sku, 'invalid_quantity', `on_hand must be an integer from 0 to ${MAX_QUANTITY}`);
-      } else if (!variant) {
-        fail(index, item.sku, 'unknown_sku', `No variant has SKU '${item.sku}'`);
-      } else if (!known.has(locationId) && locationId !== fallback) {
-        fail(index, item.sku, 'unknown_location', `No such location: '${locationId}'`);
-      } else if (seen.has(key)) {
-        fail(index, item.sku, 'duplicate_item', 'This SKU and location appear earlier in the same call');
-      } else {
-        seen.add(key);
-        valid.push({ index, sku: item.sku, variantId: variant.id, locationId, onHand: item.on_hand });
-      }
-    }
-    if (!valid.length) return results.sort((a, b) => a.index - b.index);
-
-    // The keys go in as one JSON parameter: a long `(a, b) in (…)` list nests too deep for PGlite.
-    const keys = valid.map((v) => ({ variant_id: v.variantId, location_id: v.locationId }));
-    const current = rowsOf<{ variant_id: string; location_id: string; on_hand: number; reserved: number }>(
-      await tx.execute(sql`
+  // The keys go in as one JSON parameter: a long `(a, b) in (…)` list nests too deep for PGlite.
+  const keys = valid.map((v) => ({ variant_id: v.variantId, location_id: v.locationId }));
+  const current = rowsOf<{ variant_id: string; location_id: string; on_hand: number; reserved: number }>(
+    await tx.execute(sql`
         select s.variant_id, s.location_id, s.on_hand, s.reserved
         from stock_levels s
         join ${jsonRecordset(keys, 'k', 'variant_id text, location_id text')}
@@ -349,41 +364,39 @@ export async function syncStock(
         where s.tenant_id = ${ctx.tenantId}
         order by s.variant_id, s.location_id
         for update of s`),
-    );
-    const before = new Map(current.map((l) => [`${l.variant_id}\u0000${l.location_id}`, l]));
+  );
+  const before = new Map(current.map((l) => [`${l.variant_id}\u0000${l.location_id}`, l]));
 
-    const writes: Array<Valid & { delta: number; adjustmentId: string }> = [];
-    for (const v of valid) {
-      const level = before.get(`${v.variantId}\u0000${v.locationId}`);
-      if (level && level.reserved > v.onHand) {
-        fail(
-          v.index,
-          v.sku,
-          'below_reserved',
-          `${level.reserved} are reserved for orders; on_hand cannot be ${v.onHand}`,
-        );
-      } else if (level && level.on_hand === v.onHand) {
-        results.push(levelResult(v, level.on_hand, level.reserved, 'unchanged'));
-      } else {
-        writes.push({
-          ...v,
-          delta: v.onHand - (level?.on_hand ?? 0),
-          adjustmentId: newId('inventoryAdjustment'),
-        });
-      }
+  const writes: Array<Valid & { delta: number; adjustmentId: string }> = [];
+  for (const v of valid) {
+    const level = before.get(`${v.variantId}\u0000${v.locationId}`);
+    if (level && level.reserved > v.onHand) {
+      fail(
+        v.index,
+        v.sku,
+        'below_reserved',
+        `${level.reserved} are reserved for orders; on_hand cannot be ${v.onHand}`,
+      );
+    } else if (level && level.on_hand === v.onHand) {
+      results.push(levelResult(v, level.on_hand, level.reserved, 'unchanged'));
+    } else {
+      writes.push({
+        ...v,
+        delta: v.onHand - (level?.on_hand ?? 0),
+        adjustmentId: newId('inventoryAdjustment'),
+      });
     }
-    if (writes.length) {
-      const written = await writeSyncedLevels(tx, ctx, writes);
-      for (const w of writes) {
-        const level = written.get(`${w.variantId}\u0000${w.locationId}`);
-        if (level) results.push(levelResult(w, level.on_hand, level.reserved, 'updated'));
-        else fail(w.index, w.sku, 'below_reserved', 'Orders reserved this stock meanwhile; retry the item');
-      }
-      await checkLowStock(tx, ctx, [...new Set(writes.map((w) => w.variantId))]);
-      await bumpCatalogVersion(tx, ctx.tenantId);
+  }
+  if (writes.length) {
+    const written = await writeSyncedLevels(tx, ctx, writes);
+    for (const w of writes) {
+      const level = written.get(`${w.variantId}\u0000${w.locationId}`);
+      if (level) results.push(levelResult(w, level.on_hand, level.reserved, 'updated'));
+      else fail(w.index, w.sku, 'below_reserved', 'Orders reserved this stock meanwhile; retry the item');
     }
-    return results.sort((a, b) => a.index - b.index);
-  });
+    await checkLowStock(tx, ctx, [...new Set(writes.map((w) => w.variantId))]);
+  }
+  return results.sort((a, b) => a.index - b.index);
 }
 
 function levelResult(
