@@ -14,12 +14,12 @@ describe('flash sale admission gate', () => {
   it('lets a variant outside any known sale straight through', async () => {
     const release = await admitToSale('ten_gate_a', ['var_plain']);
     release();
-    expect(tenantHasSaleItems('ten_gate_a')).toBe(false);
+    expect(await tenantHasSaleItems('ten_gate_a')).toBe(false);
   });
 
   it('runs at most four checkouts of one item at once and queues the rest in order', async () => {
     noteVariantItem('ten_gate_b', 'var_hot', 'fsi_hot');
-    expect(tenantHasSaleItems('ten_gate_b')).toBe(true);
+    expect(await tenantHasSaleItems('ten_gate_b')).toBe(true);
     const admitted: number[] = [];
     const releases: Array<() => void> = [];
     const buyers = Array.from({ length: 6 }, (_, i) =>
@@ -57,6 +57,30 @@ describe('flash sale admission gate', () => {
       code: 'flash_sale_sold_out',
     });
     for (const release of running) release();
+  });
+
+  it('learns the live sale items of a tenant from one shared read, before any order is priced', async () => {
+    let reads = 0;
+    const load = async () => {
+      reads++;
+      return new Map([['var_opening', 'fsi_opening']]);
+    };
+    const admitted = await Promise.all(
+      Array.from({ length: 4 }, () => admitToSale('ten_gate_f', ['var_opening'], load)),
+    );
+    // The fifth buyer of the opening second waits for a turn: the gate knew the item at once.
+    let fifth = false;
+    const waiting = admitToSale('ten_gate_f', ['var_opening'], load).then((release) => {
+      fifth = true;
+      return release;
+    });
+    await settle();
+    expect(reads).toBe(1);
+    expect(fifth).toBe(false);
+    admitted[0]!();
+    (await waiting)();
+    for (const release of admitted.slice(1)) release();
+    expect(await tenantHasSaleItems('ten_gate_f', load)).toBe(true);
   });
 
   it('keeps tenants apart', async () => {

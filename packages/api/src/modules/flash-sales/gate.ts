@@ -7,7 +7,13 @@ import { ApiError, conflict } from '../../http/errors';
  * the judge: the mark expires after a moment, and a release on this node clears it at once.
  */
 const SOLD_OUT_MS = 2_000;
-const ITEM_TTL_MS = 1_000;
+/**
+ * How long this node trusts "variant V is in sale item I" without pricing it again. Longer than
+ * SOLD_OUT_MS and refreshed while buyers keep coming: once the gate answers from memory nobody
+ * prices the variant, and a mapping that lapsed first would send the whole crowd to the
+ * database when the sold-out mark expires (a wrong mapping corrects itself at the next pricing).
+ */
+const ITEM_TTL_MS = 10_000;
 
 const soldOutUntil = new Map<string, number>();
 const itemOfVariant = new Map<string, { itemId: string | null; until: number }>();
@@ -68,18 +74,59 @@ function soldOutError() {
   return conflict('flash_sale_sold_out', 'The flash sale has no units left for this item.');
 }
 
+/** Loads the tenant's live sale items (variant id → item id); see saleIndexLoader. */
+export type SaleIndexLoader = () => Promise<Map<string, string>>;
+
+/**
+ * Live sale items per tenant, re-read at most every INDEX_TTL_MS, one read at a time. Without
+ * it, the gate would learn of a sale only from the first priced order, and the opening crowd
+ * (thousands of buyers in the first second) would all be past the gate by then.
+ */
+const INDEX_TTL_MS = 1_000;
+const saleIndex = new Map<string, { until: number; items: Map<string, string> }>();
+const indexLoads = new Map<string, Promise<Map<string, string>>>();
+
+async function indexedItems(
+  tenantId: string,
+  load: SaleIndexLoader | undefined,
+): Promise<Map<string, string>> {
+  const cached = saleIndex.get(tenantId);
+  if (cached && cached.until >= Date.now()) return cached.items;
+  if (!load) return cached?.items ?? new Map();
+  let pending = indexLoads.get(tenantId);
+  if (!pending) {
+    pending = load()
+      .then((items) => {
+        saleIndex.set(tenantId, { until: Date.now() + INDEX_TTL_MS, items });
+        if (saleIndex.size > 10_000) saleIndex.clear();
+        return items;
+      })
+      .finally(() => indexLoads.delete(tenantId));
+    indexLoads.set(tenantId, pending);
+  }
+  return pending;
+}
+
 /** The sale items among these variants, as pricing last found them on this node. */
 function knownItems(tenantId: string, variantIds: string[], now: number): string[] {
   const items = new Set<string>();
   for (const variantId of variantIds) {
     const known = itemOfVariant.get(key(tenantId, variantId));
-    if (known?.itemId && known.until >= now) items.add(known.itemId);
+    if (known?.itemId && known.until >= now) {
+      items.add(known.itemId);
+      known.until = now + ITEM_TTL_MS;
+    }
   }
   return [...items].sort();
 }
 
-/** Whether this node has seen a sale item of the tenant lately (so carts are worth a look). */
-export function tenantHasSaleItems(tenantId: string, now = Date.now()): boolean {
+/** Whether the tenant has a live sale item (so a cart is worth reading before its checkout). */
+export async function tenantHasSaleItems(
+  tenantId: string,
+  load?: SaleIndexLoader,
+  now = Date.now(),
+): Promise<boolean> {
+  if ((await indexedItems(tenantId, load)).size > 0) return true;
   const prefix = `${tenantId}:`;
   for (const [k, v] of itemOfVariant) if (v.itemId && v.until >= now && k.startsWith(prefix)) return true;
   return false;
@@ -93,14 +140,21 @@ export function tenantHasSaleItems(tenantId: string, now = Date.now()): boolean 
 export async function admitToSale(
   tenantId: string,
   variantIds: string[],
+  load?: SaleIndexLoader,
   now = Date.now(),
 ): Promise<() => void> {
   const held: string[] = [];
   const release = () => {
     for (const k of held.splice(0)) leave(k);
   };
+  const indexed = await indexedItems(tenantId, load);
+  const items = new Set(knownItems(tenantId, variantIds, now));
+  for (const variantId of variantIds) {
+    const itemId = indexed.get(variantId);
+    if (itemId) items.add(itemId);
+  }
   try {
-    for (const itemId of knownItems(tenantId, variantIds, now)) {
+    for (const itemId of [...items].sort()) {
       const k = key(tenantId, itemId);
       const until = soldOutUntil.get(k);
       if (until !== undefined && until > Date.now()) throw soldOutError();

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from 'drizzle-orm';
-import { rowsOf, type Tx } from '../../db/client';
+import { type Database, rowsOf, type Tx } from '../../db/client';
 import { afterCommit, withTenant } from '../../db/tenancy';
 import { badRequest, conflict, fieldError, invalidReference, notFound } from '../../http/errors';
 import { cursorId, type ListQuery, pageOf } from '../../http/pagination';
@@ -324,6 +324,37 @@ export async function activeSaleItems(
       ),
     );
   return new Map(rows.map((r) => [r.variantId, r]));
+}
+
+/**
+ * Every variant of the tenant in a sale that is live at `at` (or starts within a minute), with
+ * its item: the admission gate's index (flash-sales/gate.ts). One small query per tenant and
+ * node every second or so, shared by all the buyers waiting for it.
+ */
+export function saleIndexLoader(db: Database, tenantId: string, at: () => Date) {
+  return () =>
+    withTenant(db, tenantId, async (tx) => {
+      const now = at();
+      const rows = await tx
+        .select({ id: flashSaleItems.id, variantId: flashSaleItems.variantId })
+        .from(flashSaleItems)
+        .innerJoin(
+          flashSales,
+          and(
+            eq(flashSales.tenantId, flashSaleItems.tenantId),
+            eq(flashSales.id, flashSaleItems.flashSaleId),
+          ),
+        )
+        .where(
+          and(
+            eq(flashSaleItems.tenantId, tenantId),
+            isNull(flashSales.canceledAt),
+            lte(flashSales.startsAt, new Date(now.getTime() + 60_000)),
+            gt(flashSales.endsAt, now),
+          ),
+        );
+      return new Map(rows.map((r) => [r.variantId, r.id]));
+    });
 }
 
 export interface SaleUnits {

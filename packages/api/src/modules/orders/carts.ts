@@ -17,6 +17,7 @@ import { mergeRecord } from '../../lib/records';
 import { variantRefs } from '../catalog/service';
 import type { Address } from '../customers/tables';
 import { admitToSale, tenantHasSaleItems } from '../flash-sales/gate';
+import { saleIndexLoader } from '../flash-sales/service';
 import type { CouponOutcome } from '../members/coupons';
 import { requireStore } from '../stores/service';
 import { readTenantSettings } from '../tenants/service';
@@ -335,12 +336,14 @@ export interface CheckoutInput {
 export async function checkoutCart(ctx: TenantCtx, id: string, input: CheckoutInput): Promise<Order> {
   // During a flash sale the buyer first waits for a turn at the sale items (in memory, see
   // flash-sales/gate.ts); that needs the cart's variants before the checkout transaction.
-  const release = tenantHasSaleItems(ctx.tenantId)
+  const saleIndex = saleIndexLoader(ctx.db, ctx.tenantId, () => ctx.clock.now());
+  const release = (await tenantHasSaleItems(ctx.tenantId, saleIndex))
     ? await admitToSale(
         ctx.tenantId,
         await withTenant(ctx.db, ctx.tenantId, async (tx) =>
           (await cartLinesOf(tx, ctx.tenantId, id)).map((l) => l.variantId),
         ),
+        saleIndex,
       )
     : () => {};
   try {

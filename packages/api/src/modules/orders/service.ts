@@ -12,7 +12,7 @@ import { customerForOrder } from '../customers/service';
 import type { Address } from '../customers/tables';
 import { recordEvent } from '../events/service';
 import { admitToSale, knownSoldOut } from '../flash-sales/gate';
-import { returnSaleStock, type SaleUnits, takeSaleStock } from '../flash-sales/service';
+import { returnSaleStock, type SaleUnits, saleIndexLoader, takeSaleStock } from '../flash-sales/service';
 import { commitReservedStock, releaseStock, reserveStock, restock } from '../inventory/stock';
 import type { JobHandler } from '../jobs/runner';
 import { cancelJob, enqueueJob } from '../jobs/service';
@@ -414,6 +414,7 @@ export async function createOrder(ctx: TenantCtx, input: DirectOrderInput): Prom
   const release = await admitToSale(
     ctx.tenantId,
     input.lines.map((l) => l.variant_id),
+    saleIndexLoader(ctx.db, ctx.tenantId, () => ctx.clock.now()),
   );
   try {
     return await withTenant(ctx.db, ctx.tenantId, async (tx) => {
