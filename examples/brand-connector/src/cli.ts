@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, Mujiang, MujiangError } from '@mujiang/sdk';
-import { CatalogMigrationUnavailable, migrateShopifyCatalog } from './catalog-migration';
+import { CatalogMigrationFailed, migrateShopifyCatalog } from './catalog-migration';
 import { readStockFeed } from './feed';
 import { type BatchProgress, MAX_BATCH, type SyncSummary, syncStock } from './stock-sync';
 
@@ -12,7 +12,7 @@ const USAGE = `brand-connector: keeps a brand's stock in the 木匠 API true to 
 
 Usage:
   brand-connector stock <feed.csv|feed.json> [--batch-size N] [--location ID] [--report FILE] [--dry-run]
-  brand-connector catalog <shopify-products.csv> [--dry-run]     (waits for /v1/imports)
+  brand-connector catalog <shopify-products.csv> [--dry-run]
 
 Environment:
   MUJIANG_API_URL   the API (default http://127.0.0.1:3000)
@@ -120,14 +120,15 @@ async function catalog(client: Mujiang, file: string, values: Record<string, unk
     const report = await migrateShopifyCatalog(client, file, {
       dryRun: Boolean(values['dry-run']),
       onProgress: (p) => io.out(`imported ${p.processed}/${p.total ?? '?'} rows`),
+      pollIntervalMs: Number(io.env.MUJIANG_IMPORT_POLL_MS ?? 500),
     });
     io.out(
-      `Import ${report.importId}: ${report.created} created, ${report.updated} updated, ${report.skipped} skipped, ${report.errors.length} errors.`,
+      `Import ${report.importId}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped} skipped, ${report.errors.length} errors.`,
     );
     for (const e of report.errors) io.out(`  row ${e.row}  ${e.code}  ${e.message}`);
     return report.errors.length ? 2 : 0;
   } catch (error) {
-    if (error instanceof CatalogMigrationUnavailable) {
+    if (error instanceof CatalogMigrationFailed) {
       io.err(error.message);
       return 1;
     }

@@ -123,10 +123,46 @@ describe('brand-connector stock', () => {
   });
 });
 
-describe('brand-connector catalog', () => {
-  it('says the Shopify migration waits for the imports API', async () => {
-    const result = await run(['catalog', SAMPLE_CSV]);
+describe('brand-connector catalog (一键搬家 through /v1/imports)', () => {
+  const SHOPIFY = fileURLToPath(new URL('../samples/shopify-products.csv', import.meta.url));
+
+  /** Runs the command while the demo API's background jobs are pumped (its job timer is off). */
+  async function runImport(args: string[]) {
+    let finished = false;
+    const pump = (async () => {
+      while (!finished) {
+        await api.runJobs();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      return await run(args, { MUJIANG_IMPORT_POLL_MS: '10' });
+    } finally {
+      finished = true;
+      await pump;
+    }
+  }
+
+  it('dry-runs, imports, and on a second run finds everything unchanged; a bad row is reported', async () => {
+    // The sample has one product with a broken price on row 8: it is skipped, the rest imported.
+    const dry = await runImport(['catalog', SHOPIFY, '--dry-run']);
+    expect(dry.code, dry.out + dry.err).toBe(2);
+    expect(dry.out).toContain('imported 8/8 rows');
+    expect(dry.out).toContain('2 created, 0 updated, 0 unchanged, 1 skipped, 1 errors');
+    expect(dry.out).toMatch(/row 8 +invalid_price/);
+
+    const real = await runImport(['catalog', SHOPIFY]);
+    expect(real.out).toContain('2 created, 0 updated, 0 unchanged, 1 skipped, 1 errors');
+
+    const again = await runImport(['catalog', SHOPIFY]);
+    expect(again.out).toContain('0 created, 0 updated, 2 unchanged, 1 skipped, 1 errors');
+  });
+
+  it('reports a file the API refuses as a whole', async () => {
+    const bad = join(dir, 'not-shopify.csv');
+    await writeFile(bad, 'name,price\nT恤,99\n');
+    const result = await runImport(['catalog', bad]);
     expect(result.code).toBe(1);
-    expect(result.err).toContain('/v1/imports');
+    expect(result.err).toContain('missing_columns');
   });
 });
